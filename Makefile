@@ -1,0 +1,113 @@
+# latscope build. `make` builds everything into build/ (SAN=1: build-san/ with
+# ASan+UBSan). See README.md for the two entry points (`make run`, `make test`).
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+VERSION := 0.1.0
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DLS_VERSION=\"$(VERSION)\" \
+	  -Iinclude -Ilib -I$(BUILD) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
+
+# maps.bpf.c (the map definitions) must come first: libbpf 1.1's static
+# linker fails to relocate an extern map seen before its definition.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+DAEMON_SRCS := $(wildcard daemon/*.c)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
+CLI_SRCS := $(wildcard cli/*.c)
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+INTEG_SRCS := $(wildcard tests/integ/*.c)
+INTEG_BINS := $(patsubst tests/integ/%.c,$(BUILD)/tests/integ/%,$(INTEG_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+CFLAGS += $(JSON_CFLAGS)
+
+.PHONY: all deps run test test-unit test-integ test-san bench clean
+all: $(BUILD)/latscoped $(BUILD)/latscope $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS)
+
+# Installs the Debian 12 packages the build, tests and benchmarks need
+# (only the missing ones; a no-op when everything is present).
+deps:
+	@bash scripts/deps.sh
+
+# Main job: install what is missing, build, run the daemon in the foreground
+# with built-in defaults and a live per-CPU view.
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/latscoped -f --live 2
+
+# Whole test suite: unit + integration (real BPF) + the same under ASan/UBSan.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SAN=1 all
+	@bash tests/run.sh $(BUILD) build-san
+
+test-unit: all
+	@bash tests/run.sh --unit-only $(BUILD)
+
+bench: all
+	@bash bench/run.sh $(BUILD)
+
+# --- BPF: one object per concern, linked into one, then a skeleton ---------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/latscope/record.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/latscope.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/latscope.skel.h: $(BUILD)/latscope.bpf.o
+	$(BPFTOOL) gen skeleton $< name latscope_bpf > $@
+
+# --- userspace -----------------------------------------------------------
+$(BUILD)/%.o: %.c $(wildcard include/latscope/*.h lib/*.h daemon/*.h cli/*.h) | $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/daemon/%.o: $(BUILD)/latscope.skel.h
+
+$(BUILD)/liblatscope.a: $(LIB_OBJS)
+	rm -f $@; ar rcs $@ $^
+
+$(BUILD)/latscoped: $(DAEMON_OBJS) $(BUILD)/liblatscope.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JSON_LIBS) -lm
+
+$(BUILD)/latscope: $(CLI_OBJS) $(BUILD)/liblatscope.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatscope.a $(wildcard lib/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) -lcmocka $(JSON_LIBS) -lm
+
+$(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm
+
+$(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm
+
+$(BUILD)/bpf $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli $(BUILD)/tests $(BUILD)/tests/integ $(BUILD)/bench:
+	mkdir -p $@
+
+clean:
+	rm -rf build build-san

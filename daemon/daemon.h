@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The daemon's state, shared by the loop (main.c), the drain, the socket
+ * methods and the live view. */
+#ifndef LATSCOPED_DAEMON_H
+#define LATSCOPED_DAEMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "latscope/record.h"
+#include "agg.h"
+#include "tracer.h"
+
+struct ls_rates {
+	uint64_t ts_ns;
+	uint64_t events, records;
+	double events_per_sec, records_per_sec;
+};
+
+struct ls_daemon {
+	struct ls_tracer tracer;
+	struct ls_agg *agg;
+	FILE *capture;              /* --record FILE, or NULL */
+	uint64_t capture_errors;    /* records that could not be written */
+	uint64_t malformed;         /* ring samples of the wrong size */
+	uint64_t started_mono_ns;
+	struct ls_counters *per_cpu; /* last read of the kernel counters */
+	struct ls_counters total;    /* their sum */
+	struct ls_rates rates;
+	unsigned drain_ms;
+};
+
+/* Ring sample callback: aggregate (and capture) one record. */
+int ls_daemon_on_record(void *ctx, void *data, size_t size);
+/* Re-read the kernel counters and update totals and rates. */
+void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns);
+
+/* Socket request handler (methods.c), an ls_handler_fn. */
+char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len);
+
+/* Foreground live view (live.c): print one per-CPU frame to stdout. */
+void ls_live_print(struct ls_daemon *d);
+
+#endif

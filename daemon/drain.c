@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* From the rings into the aggregator (and the capture file), and the
+ * kernel-side counters into totals and rates. */
+#include <string.h>
+#include "daemon.h"
+
+int ls_daemon_on_record(void *ctx, void *data, size_t size)
+{
+	struct ls_daemon *d = ctx;
+
+	if (size < sizeof(struct ls_rec)) {
+		d->malformed++;
+		return 0;
+	}
+	ls_agg_add(d->agg, data);
+	if (d->capture && fwrite(data, sizeof(struct ls_rec), 1, d->capture) != 1)
+		d->capture_errors++;
+	return 0;
+}
+
+void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns)
+{
+	struct ls_rates *r = &d->rates;
+	uint64_t ev = 0, rec = 0;
+	int cpu, k;
+
+	if (ls_tracer_counters(&d->tracer, d->per_cpu))
+		return;
+	memset(&d->total, 0, sizeof(d->total));
+	for (cpu = 0; cpu < d->tracer.ncpus; cpu++)
+		for (k = 0; k < LS_K_MAX; k++) {
+			d->total.events[k] += d->per_cpu[cpu].events[k];
+			d->total.records[k] += d->per_cpu[cpu].records[k];
+			d->total.drops[k] += d->per_cpu[cpu].drops[k];
+			d->total.unpaired[k] += d->per_cpu[cpu].unpaired[k];
+		}
+	for (k = 0; k < LS_K_MAX; k++) {
+		ev += d->total.events[k];
+		rec += d->total.records[k];
+	}
+	if (r->ts_ns && now_ns > r->ts_ns) {
+		double dt = (now_ns - r->ts_ns) / 1e9;
+
+		r->events_per_sec = (ev - r->events) / dt;
+		r->records_per_sec = (rec - r->records) / dt;
+	}
+	r->ts_ns = now_ns;
+	r->events = ev;
+	r->records = rec;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "latscope.skel.h"
+#include "tracer.h"
+#include "log.h"
+
+struct ls_pcpu_value { /* layout prefix of struct ls_pcpu in bpf/common.bpf.h */
+	struct ls_counters c;
+};
+
+static const char *family_of(const char *tp)
+{
+	if (!strncmp(tp, "irq_handler_", 12))
+		return "hardirq";
+	if (!strncmp(tp, "softirq_", 8))
+		return "softirq";
+	return "vector";
+}
+
+/* tp_btf programs attach through the btf_trace_<tp> typedef; a kernel that
+ * lacks the tracepoint lacks the typedef. */
+static bool kernel_has_tp(const struct btf *vmlinux, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+static int probe_programs(struct ls_tracer *t)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *p;
+	unsigned n = 0;
+
+	if (!vmlinux) {
+		log_err("kernel BTF not readable (/sys/kernel/btf/vmlinux): %s; "
+			"latscope needs a kernel with CONFIG_DEBUG_INFO_BTF", strerror(errno));
+		return -ENOTSUP;
+	}
+	bpf_object__for_each_program(p, t->skel->obj)
+		n++;
+	t->progs = calloc(n, sizeof(*t->progs));
+	t->links = calloc(n, sizeof(*t->links));
+	if (!t->progs || !t->links) {
+		btf__free(vmlinux);
+		return -ENOMEM;
+	}
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct ls_prog_state *ps = &t->progs[t->nprogs++];
+		const char *sec = bpf_program__section_name(p);
+		const char *tp = strchr(sec, '/') ? strchr(sec, '/') + 1 : sec;
+
+		ps->name = bpf_program__name(p);
+		ps->family = family_of(tp);
+		if (!kernel_has_tp(vmlinux, tp)) {
+			bpf_program__set_autoload(p, false);
+			snprintf(ps->reason, sizeof(ps->reason),
+				 "tracepoint %s not in this kernel", tp);
+			log_info("program %s off: %s", ps->name, ps->reason);
+		}
+	}
+	btf__free(vmlinux);
+	return 0;
+}
+
+/* Rings are created before load: the first one also serves as the outer
+ * map's inner-map template, which the verifier checks the others against. */
+static int create_rings(struct ls_tracer *t)
+{
+	unsigned i;
+
+	t->ring_fds = calloc(t->nshards, sizeof(int));
+	if (!t->ring_fds)
+		return -ENOMEM;
+	for (i = 0; i < t->nshards; i++)
+		t->ring_fds[i] = -1;
+	for (i = 0; i < t->nshards; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ls_ring", 0, 0,
+					t->ring_bytes, NULL);
+
+		if (fd < 0) {
+			log_err("creating ring %u (%zu bytes): %s", i, t->ring_bytes,
+				strerror(errno));
+			return -errno;
+		}
+		t->ring_fds[i] = fd;
+	}
+	return bpf_map__set_inner_map_fd(t->skel->maps.ls_rings, t->ring_fds[0]);
+}
+
+static int install_rings(struct ls_tracer *t, ring_buffer_sample_fn fn, void *ctx)
+{
+	int outer = bpf_map__fd(t->skel->maps.ls_rings);
+	unsigned i;
+
+	for (i = 0; i < t->nshards; i++) {
+		int fd = t->ring_fds[i];
+
+		if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY)) {
+			log_err("installing ring %u: %s", i, strerror(errno));
+			return -errno;
+		}
+		if (!t->rb)
+			t->rb = ring_buffer__new(fd, fn, ctx, NULL);
+		else if (ring_buffer__add(t->rb, fd, fn, ctx))
+			return -errno;
+		if (!t->rb)
+			return -errno;
+	}
+	return 0;
+}
+
+static void attach_all(struct ls_tracer *t)
+{
+	struct bpf_program *p;
+	unsigned i = 0;
+
+	bpf_object__for_each_program(p, t->skel->obj) {
+		struct ls_prog_state *ps = &t->progs[i++];
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			snprintf(ps->reason, sizeof(ps->reason), "attach failed: %s",
+				 strerror(errno));
+			log_warn("program %s: %s", ps->name, ps->reason);
+			continue;
+		}
+		t->links[i - 1] = l;
+		ps->attached = true;
+		t->nattached++;
+	}
+}
+
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (lvl == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	ls_log(lvl == LIBBPF_WARN ? LS_LOG_WARN : LS_LOG_DEBUG, "libbpf: %s", buf);
+	return 0;
+}
+
+int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
+		    ring_buffer_sample_fn fn, void *ctx)
+{
+	unsigned shift = __builtin_ctz(o->cpus_per_shard);
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	libbpf_set_print(libbpf_print);
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0)
+		return t->ncpus ? t->ncpus : -EINVAL;
+	t->cpus_per_shard = o->cpus_per_shard;
+	t->nshards = (t->ncpus + o->cpus_per_shard - 1) / o->cpus_per_shard;
+	t->ring_bytes = o->ring_bytes;
+	t->wakeup_bytes = o->wakeup_bytes ? o->wakeup_bytes : o->ring_bytes / 4;
+
+	t->skel = latscope_bpf__open();
+	if (!t->skel) {
+		log_err("opening BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	t->pcpu_buf = calloc(t->ncpus, (bpf_map__value_size(t->skel->maps.ls_pcpu_map) + 7) & ~7u);
+	if (!t->pcpu_buf)
+		return -ENOMEM;
+	err = probe_programs(t);
+	if (err)
+		return err;
+	t->skel->rodata->ls_shard_shift = shift;
+	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
+	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
+	err = create_rings(t);
+	if (err)
+		return err;
+
+	err = latscope_bpf__load(t->skel);
+	if (err) {
+		log_err("loading BPF programs: %s (are you root / CAP_BPF+CAP_PERFMON?)",
+			strerror(-err));
+		return err;
+	}
+	err = install_rings(t, fn, ctx);
+	if (err)
+		return err;
+	attach_all(t);
+	if (!t->nattached) {
+		log_err("no BPF program could be attached");
+		return -ENOENT;
+	}
+	log_info("attached %u of %u programs; %u ring(s) of %zu KiB for %d CPUs",
+		 t->nattached, t->nprogs, t->nshards, t->ring_bytes >> 10, t->ncpus);
+	return 0;
+}
+
+int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu)
+{
+	size_t vsz = (bpf_map__value_size(t->skel->maps.ls_pcpu_map) + 7) & ~7u;
+	__u32 zero = 0;
+	int i;
+
+	if (bpf_map__lookup_elem(t->skel->maps.ls_pcpu_map, &zero, sizeof(zero),
+				 t->pcpu_buf, vsz * t->ncpus, 0))
+		return -errno;
+	for (i = 0; i < t->ncpus; i++)
+		memcpy(&per_cpu[i], (char *)t->pcpu_buf + i * vsz,
+		       sizeof(struct ls_pcpu_value));
+	return 0;
+}
+
+int ls_tracer_epoll_fd(const struct ls_tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int ls_tracer_drain(struct ls_tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+void ls_tracer_stop(struct ls_tracer *t)
+{
+	unsigned i;
+
+	ring_buffer__free(t->rb);
+	for (i = 0; t->links && i < t->nprogs; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	latscope_bpf__destroy(t->skel); /* detaches every link, unloads */
+	for (i = 0; t->ring_fds && i < t->nshards; i++)
+		if (t->ring_fds[i] >= 0)
+			close(t->ring_fds[i]);
+	free(t->ring_fds);
+	free(t->progs);
+	free(t->pcpu_buf);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The BPF side seen from the daemon: open the skeleton, switch off programs
+ * whose tracepoint this kernel lacks, size and create the sharded rings, load,
+ * attach what can be attached, read the in-kernel counters, tear down.
+ */
+#ifndef LATSCOPED_TRACER_H
+#define LATSCOPED_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+#include "latscope/record.h"
+
+struct ls_tracer_opts {
+	unsigned cpus_per_shard; /* power of two */
+	size_t ring_bytes;       /* per shard; power of two, >= page size */
+	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
+};
+
+struct ls_prog_state {
+	const char *name;    /* program == tracepoint name */
+	const char *family;  /* hardirq, softirq, vector */
+	bool attached;
+	char reason[112];    /* why not attached */
+};
+
+struct ls_tracer {
+	struct latscope_bpf *skel;
+	struct ring_buffer *rb;
+	int *ring_fds;
+	unsigned nshards;
+	unsigned cpus_per_shard;
+	size_t ring_bytes;
+	size_t wakeup_bytes;
+	int ncpus;                 /* possible CPUs */
+	struct ls_prog_state *progs;
+	struct bpf_link **links;   /* parallel to progs; NULL = not attached */
+	unsigned nprogs, nattached;
+	void *pcpu_buf;            /* scratch for reading the per-CPU map */
+};
+
+/* Returns 0, or -errno with the reason logged. sample_fn gets every record. */
+int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
+		    ring_buffer_sample_fn sample_fn, void *ctx);
+/* Fill per_cpu[0..ncpus-1] with each CPU's counters. */
+int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu);
+int ls_tracer_epoll_fd(const struct ls_tracer *t);
+/* Drain every ring; returns records consumed or -errno. */
+int ls_tracer_drain(struct ls_tracer *t);
+void ls_tracer_stop(struct ls_tracer *t);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one record format of latscope.
+ *
+ * Shared verbatim by the BPF programs (bpf/), the daemon (daemon/), the
+ * aggregation library (lib/) and the offline tools. Plain __u* types only, so
+ * the same bytes mean the same thing on both sides of the ring buffer and in
+ * a saved capture file.
+ *
+ * A record describes one completed interval on one CPU: when it started, how
+ * long it lasted, what it was (kind + key) and whom it interrupted (pid).
+ * New event families add a new LS_K_* kind (and, if they need more payload,
+ * a larger record that starts with struct ls_rec); existing kinds never change
+ * meaning.
+ */
+#ifndef LATSCOPE_RECORD_H
+#define LATSCOPE_RECORD_H
+
+#include <linux/types.h>
+
+#define LS_RECORD_VERSION 1
+
+/*
+ * Record kinds. Also used as the "class" axis of the aggregator: a record of
+ * kind K feeds class K, and some kinds feed extra derived classes (a softirq
+ * record also feeds LS_K_SOFTIRQ_RAISE with its raise->entry delay).
+ * Values are part of the capture-file format: append only.
+ */
+enum ls_kind {
+	LS_K_NONE = 0,
+	LS_K_HARDIRQ = 1,       /* irq_handler_entry/exit; key = irq number */
+	LS_K_SOFTIRQ = 2,       /* softirq_entry/exit; key = softirq vector */
+	LS_K_SOFTIRQ_RAISE = 3, /* derived: softirq_raise -> softirq_entry delay */
+	LS_K_VECTOR = 4,        /* x86 irq_vectors *_entry/exit; key = enum ls_vector */
+	LS_K_MAX = 16,          /* room for later families; arrays are sized by it */
+};
+
+/* x86 system vectors with irq_vectors tracepoints (key of LS_K_VECTOR). */
+enum ls_vector {
+	LS_V_LOCAL_TIMER = 0,
+	LS_V_CALL_FUNCTION,
+	LS_V_CALL_FUNCTION_SINGLE,
+	LS_V_RESCHEDULE,
+	LS_V_IRQ_WORK,
+	LS_V_X86_PLATFORM_IPI,
+	LS_V_SPURIOUS_APIC,
+	LS_V_ERROR_APIC,
+	LS_V_THERMAL_APIC,
+	LS_V_THRESHOLD_APIC,
+	LS_V_DEFERRED_ERROR_APIC,
+	LS_V_REBOOT,
+	LS_V_MAX,
+};
+
+#define LS_NR_SOFTIRQS 10 /* HI..RCU; kernel's NR_SOFTIRQS, stable since 3.x */
+
+/* ls_rec.flags: what else was open on this CPU when the span started. */
+#define LS_F_IN_HARDIRQ (1u << 0)
+#define LS_F_IN_SOFTIRQ (1u << 1)
+#define LS_F_IN_VECTOR  (1u << 2)
+
+/* ls_rec.arg for softirq records when no raise was seen (e.g. raised before
+ * we attached, or raised on another path without the tracepoint). */
+#define LS_ARG_NONE 0xffffffffu
+/* Saturation value: a delay that does not fit in 32 bits (> 4.29 s). */
+#define LS_ARG_SAT  0xfffffffeu
+
+struct ls_rec {
+	__u64 ts;    /* span start, CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u64 dur;   /* span length, ns */
+	__u32 key;   /* per kind: irq number, softirq vector, enum ls_vector */
+	__u32 pid;   /* task running when the span began (0 = idle/swapper) */
+	__u32 arg;   /* per kind: softirq raise->entry ns; vector: hw vector */
+	__u16 cpu;
+	__u8 kind;   /* enum ls_kind */
+	__u8 flags;  /* LS_F_* */
+};
+
+/*
+ * Per-CPU counters kept by the BPF programs (one slot per CPU in a
+ * BPF_MAP_TYPE_PERCPU_ARRAY), indexed by kind. Each tracepoint family only
+ * writes its own kind's slots and a family never nests inside itself on one
+ * CPU, so plain increments are exact (no atomics on the hot path).
+ */
+struct ls_counters {
+	__u64 events[LS_K_MAX];    /* tracepoint hits (entry, exit, raise) */
+	__u64 records[LS_K_MAX];   /* records submitted to a ring */
+	__u64 drops[LS_K_MAX];     /* ring reserve failures: records lost */
+	__u64 unpaired[LS_K_MAX];  /* exit without entry / entry overwritten */
+};
+
+/*
+ * Capture file (latscoped --record FILE): this header, then a stream of
+ * struct ls_rec in ring order (per shard order; not globally sorted).
+ */
+#define LS_CAPTURE_MAGIC 0x3143534c54414cull /* "LATSC1\0" little endian */
+struct ls_capture_hdr {
+	__u64 magic;
+	__u32 version;   /* LS_RECORD_VERSION */
+	__u32 rec_size;  /* sizeof(struct ls_rec) */
+	__u32 ncpus;
+	__u32 reserved;
+	__u64 start_mono_ns; /* CLOCK_MONOTONIC when capture began */
+};
+
+#endif /* LATSCOPE_RECORD_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The aggregator: one code path from struct ls_rec to histograms, used by the
+ * live daemon and by offline analysis alike.
+ *
+ * Series are keyed by (class, cpu, key) and created only for keys that
+ * appear. The number of series is capped (max_series); once full, new keys
+ * of a (class, cpu) fold into the LS_KEY_OTHER series and are counted in
+ * series_overflow, so nothing is dropped silently and memory stays bounded.
+ */
+#ifndef LATSCOPE_AGG_H
+#define LATSCOPE_AGG_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "latscope/record.h"
+#include "hist.h"
+
+#define LS_KEY_OTHER 0xffffffffu
+
+struct ls_series {
+	uint32_t cls;   /* enum ls_kind used as class */
+	uint32_t cpu;
+	uint32_t key;
+	struct ls_hist h;
+};
+
+struct ls_agg;
+
+struct ls_agg *ls_agg_new(size_t max_series);
+void ls_agg_free(struct ls_agg *a);
+
+/* Feed one record (any kind). Unknown kinds are counted, not aggregated. */
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
+/* Add a value directly to a series (used by derived classes and tests). */
+void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
+		      uint32_t key, uint64_t v);
+
+/* Iterate all series; order unspecified. Return non-zero from fn to stop. */
+typedef int (*ls_series_fn)(const struct ls_series *s, void *ctx);
+int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx);
+
+/* Merge every series matching (cls, cpu or -1 for all, key or -1 for all)
+ * into out (which must be initialised). Returns number of series merged. */
+size_t ls_agg_merge(const struct ls_agg *a, uint32_t cls, int64_t cpu,
+		    int64_t key, struct ls_hist *out);
+
+struct ls_agg_stats {
+	uint64_t records;          /* records fed */
+	uint64_t records_by_kind[LS_K_MAX];
+	uint64_t unknown_kind;     /* records with a kind we do not know */
+	uint64_t series;           /* live series */
+	uint64_t series_overflow;  /* values folded into LS_KEY_OTHER */
+	uint64_t alloc_failures;   /* values lost to ENOMEM */
+	uint32_t max_cpu_seen;     /* highest cpu number seen + 1 (0 = none) */
+};
+void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names for classes, softirq vectors, x86 vectors and irqs. */
+#ifndef LATSCOPE_NAMES_H
+#define LATSCOPE_NAMES_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* "hardirq", "softirq", "softirq_raise", "vector"; NULL if unknown. */
+const char *ls_class_name(uint32_t cls);
+/* Inverse; returns -1 if unknown. */
+int ls_class_from_name(const char *name);
+
+/* "HI","TIMER","NET_TX","NET_RX","BLOCK","IRQ_POLL","TASKLET","SCHED",
+ * "HRTIMER","RCU"; NULL if out of range. */
+const char *ls_softirq_name(uint32_t vec);
+/* "local_timer", "call_function", ... (tracepoint stem); NULL if unknown. */
+const char *ls_vector_name(uint32_t v);
+
+/*
+ * Human name of a key within a class, written into buf: softirq and vector
+ * names, irq "N:action" from /sys/kernel/irq/N/actions when readable (else
+ * the number), LS_KEY_OTHER as "other". Returns buf.
+ */
+const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len);
+/*
+ * Parse a key given by a user: a number, or a name valid for the class
+ * (softirq/vector names, case-insensitive; "other"). Returns 0 and sets *key,
+ * or -1.
+ */
+int ls_key_parse(uint32_t cls, const char *s, uint32_t *key);
+
+#endif
