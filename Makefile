@@ -97,8 +97,8 @@ $(BUILD)/latscoped: $(DAEMON_OBJS) $(BUILD)/liblatscope.a
 $(BUILD)/latscope: $(CLI_OBJS) $(BUILD)/liblatscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatscope.a $(wildcard lib/*.h) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) -lcmocka $(JSON_LIBS) -lm
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatscope.a $(BUILD)/latscope.bpf.o $(wildcard lib/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) -lcmocka $(JSON_LIBS) $(LIBBPF_LIBS) -lm
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm

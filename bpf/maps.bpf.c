@@ -7,3 +7,8 @@ const volatile __u32 ls_shard_shift = 6;
 const volatile __u32 ls_wakeup_bytes = LS_RING_TEMPLATE_BYTES / 4;
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Anchors that put the shared record types into the object's BTF, so tools
+ * (and tests/unit/test_record.c) can check both sides agree on the layout. */
+const struct ls_rec *ls_btf_rec __attribute__((unused));
+const struct ls_pcpu *ls_btf_pcpu __attribute__((unused));

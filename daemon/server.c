@@ -287,8 +287,12 @@ static void client_readable(struct ls_server *s, struct client *c)
 			c->in_cap = cap;
 		}
 		n = recv(c->ep.fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-		if (n == 0)
-			goto drop; /* peer closed; unanswered partial input is discarded */
+		if (n == 0) {
+			/* peer finished sending: answer what it asked, then close;
+			 * a trailing partial request is discarded */
+			c->closing = 1;
+			break;
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;

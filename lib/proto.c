@@ -35,8 +35,10 @@ int ls_req_parse(const char *line, size_t len, struct ls_req *req, struct ls_err
 	if (!req->root || json_tokener_get_error(tok) != json_tokener_success ||
 	    tok->char_offset != (int)len) {
 		/* trailing bytes after a complete value count as malformed too */
+		enum json_tokener_error je = json_tokener_get_error(tok);
 		const char *why = req->root ? "trailing data after the JSON value"
-			: json_tokener_error_desc(json_tokener_get_error(tok));
+			: je == json_tokener_continue ? "incomplete JSON value"
+			: json_tokener_error_desc(je);
 		json_tokener_free(tok);
 		ls_req_free(req);
 		ls_err_set(err, LS_E_PARSE, "not valid JSON: %s", why);

@@ -8,7 +8,7 @@ pkgs=(
   libjson-c-dev libsystemd-dev              # socket protocol, journal/notify
   libcmocka-dev                             # unit tests
   rt-tests trace-cmd bpftrace               # ground truth and baselines in tests/bench
-  iproute2 procps util-linux socat           # test workloads and helpers
+  iproute2 procps util-linux socat jq        # test workloads and helpers
 )
 missing=()
 for p in "${pkgs[@]}"; do

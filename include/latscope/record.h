@@ -93,7 +93,7 @@ struct ls_counters {
  * Capture file (latscoped --record FILE): this header, then a stream of
  * struct ls_rec in ring order (per shard order; not globally sorted).
  */
-#define LS_CAPTURE_MAGIC 0x3143534c54414cull /* "LATSC1\0" little endian */
+#define LS_CAPTURE_MAGIC 0x31435354414cull /* bytes "LATSC1\0\0" on disk */
 struct ls_capture_hdr {
 	__u64 magic;
 	__u32 version;   /* LS_RECORD_VERSION */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* latscope status: daemon health at a glance. */
+#include <stdio.h>
+
+#include "args.h"
+#include "fmt.h"
+#include "jget.h"
+#include "request.h"
+#include "table.h"
+#include "units.h"
+
+static void print_header(json_object *r)
+{
+	const char *version = jget_str(r, "version"), *kernel = jget_str(r, "kernel");
+	char pid[FMT_LEN], up[FMT_LEN], ncpus[FMT_LEN];
+	uint64_t up_ns;
+
+	printf("latscoped %s (pid %s), kernel %s, up %s, %s CPUs\n\n",
+	       version ? version : "-", jstr_u64(r, "pid", pid),
+	       kernel ? kernel : "-",
+	       jget_u64(r, "uptime_ns", &up_ns) ? fmt_uptime(up, up_ns) : "-",
+	       jstr_u64(r, "ncpus", ncpus));
+}
+
+static void print_programs(json_object *r)
+{
+	json_object *progs = jget(r, "programs", json_type_array);
+	char att[FMT_LEN], miss[FMT_LEN];
+	uint64_t nmiss = 0;
+
+	printf("%-11s %s attached, %s missing\n", "programs",
+	       jstr_u64(r, "programs_attached", att),
+	       jstr_u64(r, "programs_missing", miss));
+	for (size_t i = 0; progs && i < json_object_array_length(progs); i++) {
+		json_object *p = json_object_array_get_idx(progs, i);
+		json_object *a = jget(p, "attached", json_type_boolean);
+		const char *name = jget_str(p, "name"), *fam = jget_str(p, "family");
+		const char *why = jget_str(p, "reason");
+
+		if (!a || json_object_get_boolean(a))
+			continue;
+		printf("%-11s %s (%s): %s\n", nmiss++ ? "" : "  missing",
+		       name ? name : "-", fam ? fam : "-", why ? why : "no reason given");
+	}
+}
+
+static void print_counter(json_object *r, const char *k, const char *rate_k)
+{
+	char buf[FMT_LEN];
+	double rate;
+
+	printf("%-11s %s", k, jstr_u64(r, k, buf));
+	if (jget_num(r, rate_k, &rate) && rate >= 0)
+		printf("  (%s/s)", ls_fmt_count(rate, buf, sizeof(buf)));
+	putchar('\n');
+}
+
+static void print_drops(json_object *r)
+{
+	uint64_t drops;
+
+	if (!jget_u64(r, "drops", &drops)) {
+		printf("%-11s -\n", "drops");
+		return;
+	}
+	if (!drops) {
+		printf("%-11s 0\n", "drops");
+		return;
+	}
+	printf("%-11s %s%llu  <-- RECORDS LOST: rings overflowed (bigger rings or "
+	       "faster draining needed)%s\n", "drops", fmt_alert_on(),
+	       (unsigned long long)drops, fmt_alert_off());
+}
+
+static void print_rings(json_object *r)
+{
+	json_object *rings = jget(r, "rings", json_type_object);
+	char sh[FMT_LEN], cps[FMT_LEN], b1[FMT_LEN], b2[FMT_LEN], ms[FMT_LEN];
+	uint64_t bytes, wake;
+
+	if (!rings)
+		return;
+	printf("%-11s %s shard(s) x %s CPUs, %s per shard, wakeup at %s, "
+	       "drained every %s ms\n", "rings", jstr_u64(rings, "shards", sh),
+	       jstr_u64(rings, "cpus_per_shard", cps),
+	       jget_u64(rings, "bytes_per_shard", &bytes) ? fmt_bytes(b1, bytes) : "-",
+	       jget_u64(rings, "wakeup_bytes", &wake) ? fmt_bytes(b2, wake) : "-",
+	       jstr_u64(rings, "drain_period_ms", ms));
+}
+
+static void print_agg(json_object *r)
+{
+	json_object *agg = jget(r, "agg", json_type_object);
+	char series[FMT_LEN], recs[FMT_LEN], ovf[FMT_LEN], af[FMT_LEN], uk[FMT_LEN];
+	uint64_t kern, done;
+
+	if (!agg)
+		return;
+	printf("%-11s %s series, %s records aggregated", "aggregator",
+	       jstr_u64(agg, "series", series), jstr_u64(agg, "records", recs));
+	if (jget_u64(r, "records", &kern) && jget_u64(agg, "records", &done) &&
+	    kern >= done)
+		printf(" (%llu in flight)", (unsigned long long)(kern - done));
+	printf(",\n%-11s %s series overflow, %s alloc failures, %s unknown kind\n",
+	       "", jstr_u64(agg, "series_overflow", ovf),
+	       jstr_u64(agg, "alloc_failures", af), jstr_u64(agg, "unknown_kind", uk));
+}
+
+static void print_classes(json_object *r)
+{
+	static const char *const hdr[] = {
+		"CLASS", "EVENTS", "RECORDS", "DROPS", "UNPAIRED", NULL };
+	json_object *by = jget(r, "by_class", json_type_array);
+	struct table *t;
+
+	if (!by || !json_object_array_length(by))
+		return;
+	t = table_new(hdr, "lrrrr");
+	for (size_t i = 0; i < json_object_array_length(by); i++) {
+		json_object *c = json_object_array_get_idx(by, i);
+		const char *name = jget_str(c, "class");
+		char b[FMT_LEN];
+		uint64_t d;
+
+		table_add(t, "%s", name ? name : "-");
+		table_add(t, "%s", jstr_u64(c, "events", b));
+		table_add(t, "%s", jstr_u64(c, "records", b));
+		table_add(t, "%s%s", jstr_u64(c, "drops", b),
+			  jget_u64(c, "drops", &d) && d ? " !" : "");
+		table_add(t, "%s", jstr_u64(c, "unpaired", b));
+	}
+	putchar('\n');
+	table_print(t, stdout, 0);
+	table_free(t);
+}
+
+static int human(json_object *r)
+{
+	char b[FMT_LEN];
+
+	print_header(r);
+	print_programs(r);
+	print_counter(r, "events", "events_per_sec");
+	print_counter(r, "records", "records_per_sec");
+	print_drops(r);
+	printf("%-11s %s  (exits without a matching entry)\n", "unpaired",
+	       jstr_u64(r, "unpaired", b));
+	print_rings(r);
+	print_agg(r);
+	print_classes(r);
+	return CLI_EXIT_OK;
+}
+
+static int run(const struct cli_opts *o, int argc, char **argv)
+{
+	int rc = args_parse(&cmd_status, argc, argv, NULL, NULL, NULL);
+
+	return rc ? rc : request_run(o, request_new("status"), human);
+}
+
+const struct cli_cmd cmd_status = {
+	.name = "status",
+	.summary = "daemon health: programs, event rates, drops, rings",
+	.usage = "usage: latscope status\n\n"
+		 "Show latscoped's version, kernel and uptime, the BPF programs\n"
+		 "attached (and why any are missing), event and record rates, records\n"
+		 "dropped because a ring was full, unpaired events, the ring\n"
+		 "configuration and aggregator statistics.\n" CLI_GLOBAL_HELP,
+	.run = run,
+};
