@@ -103,7 +103,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatscope.a $(BUILD)/latscope.bpf.o 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm
 
-$(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
+$(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm
 
 $(BUILD)/bpf $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli $(BUILD)/tests $(BUILD)/tests/integ $(BUILD)/bench:

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The aggregator: (class, cpu, key) -> histogram.
+ *
+ * Lookup is an open-addressing hash table (power-of-two capacity, linear
+ * probing, at most 70% full) whose 16-byte slots hold the whole key and the
+ * index of the series, so a hit touches one slot and the series itself.
+ * Series live in fixed-size chunks that never move, so the pointers handed
+ * to ls_agg_foreach callers stay valid while the table grows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+
+#define CHUNK_BITS 6
+#define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
+#define MIN_SLOTS_LOG2 6
+
+struct slot {
+	uint32_t cls, cpu, key;
+	uint32_t idx1;   /* series index + 1; 0 = empty slot */
+};
+
+struct ls_agg {
+	struct slot *slots;
+	unsigned slots_log2;
+	size_t nseries;
+	size_t max_series;
+	struct ls_series **chunks;
+	size_t nchunks;
+	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+};
+
+static size_t nslots(const struct ls_agg *a)
+{
+	return (size_t)1 << a->slots_log2;
+}
+
+/*
+ * Pack the key into 64 bits (cls and high cpu bits may overlap: that only
+ * costs distribution, the slot compares the full key), fold the high half
+ * into the low one, then Fibonacci-hash: the top bits of the product depend
+ * on every input bit. Without the fold, tables of thousands of series (64+
+ * cpus) probed about twice as far; xoring in cls * constant instead of
+ * packing it clustered badly on small tables (irqs 0..63 on a few cpus).
+ */
+static size_t slot_of(const struct ls_agg *a, uint32_t cls, uint32_t cpu,
+		      uint32_t key)
+{
+	uint64_t x = (uint64_t)cls << 56 | (uint64_t)cpu << 32 | key;
+
+	x ^= x >> 31;
+	return (size_t)((x * 0x9e3779b97f4a7c15ull) >> (64 - a->slots_log2));
+}
+
+static struct ls_series *series_at(const struct ls_agg *a, size_t i)
+{
+	return &a->chunks[i >> CHUNK_BITS][i & (CHUNK - 1)];
+}
+
+struct ls_agg *ls_agg_new(size_t max_series)
+{
+	struct ls_agg *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->slots_log2 = MIN_SLOTS_LOG2;
+	a->slots = calloc(nslots(a), sizeof(*a->slots));
+	if (!a->slots) {
+		free(a);
+		return NULL;
+	}
+	a->max_series = max_series;
+	return a;
+}
+
+void ls_agg_free(struct ls_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nseries; i++)
+		ls_hist_free(&series_at(a, i)->h);
+	for (size_t c = 0; c < a->nchunks; c++)
+		free(a->chunks[c]);
+	free(a->chunks);
+	free(a->slots);
+	free(a);
+}
+
+/* Slot holding (cls, cpu, key), or the empty slot where it would go. */
+static struct slot *probe(const struct ls_agg *a, uint32_t cls, uint32_t cpu,
+			  uint32_t key)
+{
+	size_t mask = nslots(a) - 1;
+
+	for (size_t i = slot_of(a, cls, cpu, key);; i = (i + 1) & mask) {
+		struct slot *s = &a->slots[i];
+
+		if (!s->idx1 ||
+		    (s->key == key && s->cpu == cpu && s->cls == cls))
+			return s;
+	}
+}
+
+static bool grow_slots(struct ls_agg *a)
+{
+	struct slot *old = a->slots;
+	size_t n = nslots(a);
+
+	a->slots = calloc(n * 2, sizeof(*a->slots));
+	if (!a->slots) {
+		a->slots = old;
+		return false;
+	}
+	a->slots_log2++;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].idx1)
+			*probe(a, old[i].cls, old[i].cpu, old[i].key) = old[i];
+	free(old);
+	return true;
+}
+
+/* Room for series number a->nseries: a new chunk every CHUNK series. */
+static bool reserve_series(struct ls_agg *a)
+{
+	size_t c = a->nseries >> CHUNK_BITS;
+	struct ls_series **chunks;
+
+	if (c < a->nchunks)
+		return true;
+	chunks = realloc(a->chunks, (c + 1) * sizeof(*chunks));
+	if (!chunks)
+		return false;
+	a->chunks = chunks;
+	chunks[c] = calloc(CHUNK, sizeof(**chunks));
+	if (!chunks[c])
+		return false;
+	a->nchunks = c + 1;
+	return true;
+}
+
+static struct ls_series *create(struct ls_agg *a, uint32_t cls, uint32_t cpu,
+				uint32_t key)
+{
+	struct ls_series *s;
+	struct slot *slot;
+
+	/* Keep the table at most 70% full so probe sequences stay short. */
+	if ((a->nseries + 1) * 10 > nslots(a) * 7 && !grow_slots(a))
+		return NULL;
+	if (!reserve_series(a))
+		return NULL;
+	s = series_at(a, a->nseries);
+	s->cls = cls;
+	s->cpu = cpu;
+	s->key = key;
+	ls_hist_init(&s->h);
+	slot = probe(a, cls, cpu, key);
+	slot->cls = cls;
+	slot->cpu = cpu;
+	slot->key = key;
+	slot->idx1 = (uint32_t)++a->nseries;
+	return s;
+}
+
+/*
+ * Series for (cls, cpu, key), created if missing. Past the cap a new key
+ * lands in (cls, cpu, LS_KEY_OTHER), which is itself created beyond the cap
+ * if needed: at most one such series per (cls, cpu).
+ */
+static struct ls_series *lookup(struct ls_agg *a, uint32_t cls, uint32_t cpu,
+				uint32_t key)
+{
+	struct slot *slot = probe(a, cls, cpu, key);
+
+	if (slot->idx1)
+		return series_at(a, slot->idx1 - 1);
+	if (a->nseries >= a->max_series && key != LS_KEY_OTHER) {
+		a->st.series_overflow++;
+		slot = probe(a, cls, cpu, LS_KEY_OTHER);
+		if (slot->idx1)
+			return series_at(a, slot->idx1 - 1);
+		key = LS_KEY_OTHER;
+	}
+	return create(a, cls, cpu, key);
+}
+
+static void note_cpu(struct ls_agg *a, uint32_t cpu)
+{
+	if (cpu >= a->st.max_cpu_seen)
+		a->st.max_cpu_seen = cpu == UINT32_MAX ? cpu : cpu + 1;
+}
+
+/*
+ * No "last series" cache in front of the table: measured with
+ * bench/agg_bench it gained nothing on bursts (a repeated probe hits a warm
+ * slot anyway) and cost 1-2 ns per record on mixed streams (mispredicted
+ * hits plus a store/load chain through the cached pointer).
+ */
+static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
+		      uint32_t key, uint64_t v)
+{
+	struct ls_series *s = lookup(a, cls, cpu, key);
+
+	if (!s || !ls_hist_add(&s->h, v))
+		a->st.alloc_failures++;
+}
+
+void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
+		      uint32_t key, uint64_t v)
+{
+	note_cpu(a, cpu);
+	add_value(a, cls, cpu, key, v);
+}
+
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+{
+	a->st.records++;
+	note_cpu(a, r->cpu);
+	if (r->kind < LS_K_MAX)
+		a->st.records_by_kind[r->kind]++;
+	switch (r->kind) {
+	case LS_K_HARDIRQ:
+	case LS_K_VECTOR:
+		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
+	case LS_K_SOFTIRQ:
+		add_value(a, LS_K_SOFTIRQ, r->cpu, r->key, r->dur);
+		/* LS_ARG_SAT (> 4.29 s) is kept as its own value: the bucket
+		 * shows the delay was at least that long. */
+		if (r->arg != LS_ARG_NONE)
+			add_value(a, LS_K_SOFTIRQ_RAISE, r->cpu, r->key, r->arg);
+		break;
+	default:
+		a->st.unknown_kind++;
+		break;
+	}
+}
+
+int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < a->nseries; i++) {
+		int ret = fn(series_at(a, i), ctx);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+size_t ls_agg_merge(const struct ls_agg *a, uint32_t cls, int64_t cpu,
+		    int64_t key, struct ls_hist *out)
+{
+	size_t merged = 0;
+
+	for (size_t i = 0; i < a->nseries; i++) {
+		const struct ls_series *s = series_at(a, i);
+
+		if (s->cls != cls || (cpu != -1 && s->cpu != cpu) ||
+		    (key != -1 && s->key != key))
+			continue;
+		if (ls_hist_merge(out, &s->h))
+			merged++;
+	}
+	return merged;
+}
+
+void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st)
+{
+	*st = a->st;
+	st->series = a->nseries;
+}

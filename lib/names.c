@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Names for classes, softirq vectors, x86 vectors and irqs. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "latscope/record.h"
+#include "agg.h"
+#include "names.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const class_names[LS_K_MAX] = {
+	[LS_K_HARDIRQ] = "hardirq",
+	[LS_K_SOFTIRQ] = "softirq",
+	[LS_K_SOFTIRQ_RAISE] = "softirq_raise",
+	[LS_K_VECTOR] = "vector",
+};
+
+static const char *const softirq_names[LS_NR_SOFTIRQS] = {
+	"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK",
+	"IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU",
+};
+
+static const char *const vector_names[LS_V_MAX] = {
+	[LS_V_LOCAL_TIMER] = "local_timer",
+	[LS_V_CALL_FUNCTION] = "call_function",
+	[LS_V_CALL_FUNCTION_SINGLE] = "call_function_single",
+	[LS_V_RESCHEDULE] = "reschedule",
+	[LS_V_IRQ_WORK] = "irq_work",
+	[LS_V_X86_PLATFORM_IPI] = "x86_platform_ipi",
+	[LS_V_SPURIOUS_APIC] = "spurious_apic",
+	[LS_V_ERROR_APIC] = "error_apic",
+	[LS_V_THERMAL_APIC] = "thermal_apic",
+	[LS_V_THRESHOLD_APIC] = "threshold_apic",
+	[LS_V_DEFERRED_ERROR_APIC] = "deferred_error_apic",
+	[LS_V_REBOOT] = "reboot",
+};
+
+static const char *name_at(const char *const *tab, size_t n, uint32_t i)
+{
+	return i < n ? tab[i] : NULL;
+}
+
+/* Index of name in tab (case-insensitive), or -1. */
+static int index_of(const char *const *tab, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tab[i] && !strcasecmp(tab[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *ls_class_name(uint32_t cls)
+{
+	return name_at(class_names, ARRAY_SIZE(class_names), cls);
+}
+
+int ls_class_from_name(const char *name)
+{
+	return index_of(class_names, ARRAY_SIZE(class_names), name);
+}
+
+const char *ls_softirq_name(uint32_t vec)
+{
+	return name_at(softirq_names, ARRAY_SIZE(softirq_names), vec);
+}
+
+const char *ls_vector_name(uint32_t v)
+{
+	return name_at(vector_names, ARRAY_SIZE(vector_names), v);
+}
+
+/*
+ * Irq names come from /sys/kernel/irq/N/actions. ls_key_name runs once per
+ * output line, so names are cached in a small direct-mapped table and re-read
+ * only when the entry is missing or older than IRQ_NAME_TTL_NS (drivers can
+ * come and go). A failed read is cached too, as an empty name.
+ */
+#define IRQ_CACHE 256
+#define IRQ_NAME_MAX 256 /* longer action lists are cut, not rejected */
+#define IRQ_NAME_TTL_NS (3 * 1000000000ull)
+
+struct irq_name {
+	uint32_t irq;
+	uint64_t read_ns;  /* 0 = never filled */
+	char name[IRQ_NAME_MAX];
+};
+
+static struct irq_name irq_cache[IRQ_CACHE];
+static pthread_mutex_t irq_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Strip leading and trailing whitespace in place; returns the start. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Actions of irq into out (IRQ_NAME_MAX bytes); "" if unreadable. */
+static void read_irq_actions(uint32_t irq, char *out)
+{
+	char path[64], buf[IRQ_NAME_MAX];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/kernel/irq/%u/actions", irq);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	strcpy(out, trim(buf));
+}
+
+static void irq_name(uint32_t irq, char *buf, size_t len)
+{
+	struct irq_name *e = &irq_cache[irq % IRQ_CACHE];
+	uint64_t now = mono_ns();
+
+	pthread_mutex_lock(&irq_cache_lock);
+	if (!e->read_ns || e->irq != irq || now - e->read_ns > IRQ_NAME_TTL_NS) {
+		read_irq_actions(irq, e->name);
+		e->irq = irq;
+		e->read_ns = now ? now : 1;
+	}
+	if (e->name[0])
+		snprintf(buf, len, "%u:%s", irq, e->name);
+	else
+		snprintf(buf, len, "%u", irq);
+	pthread_mutex_unlock(&irq_cache_lock);
+}
+
+const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
+{
+	const char *name = NULL;
+
+	if (!len)
+		return buf;
+	if (key == LS_KEY_OTHER)
+		name = "other";
+	else if (cls == LS_K_SOFTIRQ || cls == LS_K_SOFTIRQ_RAISE)
+		name = ls_softirq_name(key);
+	else if (cls == LS_K_VECTOR)
+		name = ls_vector_name(key);
+	else if (cls == LS_K_HARDIRQ) {
+		irq_name(key, buf, len);
+		return buf;
+	}
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u", key);
+	return buf;
+}
+
+/* Whole string is a decimal number that fits in 32 bits. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * "N:action" as printed by ls_key_name for a hardirq: accepted when it is
+ * what ls_key_name prints for N now, so a name copied from output parses.
+ */
+static int parse_irq_name(const char *s, uint32_t *key)
+{
+	char num[16], cur[IRQ_NAME_MAX + 16];
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : 0;
+	uint32_t irq;
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u32(num, &irq))
+		return -1;
+	ls_key_name(LS_K_HARDIRQ, irq, cur, sizeof(cur));
+	if (strcasecmp(cur, s))
+		return -1;
+	*key = irq;
+	return 0;
+}
+
+int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
+{
+	int i = -1;
+
+	if (!s || !*s)
+		return -1;
+	if (!parse_u32(s, key))
+		return 0;
+	if (!strcasecmp(s, "other")) {
+		*key = LS_KEY_OTHER;
+		return 0;
+	}
+	if (cls == LS_K_SOFTIRQ || cls == LS_K_SOFTIRQ_RAISE)
+		i = index_of(softirq_names, ARRAY_SIZE(softirq_names), s);
+	else if (cls == LS_K_VECTOR)
+		i = index_of(vector_names, ARRAY_SIZE(vector_names), s);
+	else if (cls == LS_K_HARDIRQ)
+		return parse_irq_name(s, key);
+	if (i < 0)
+		return -1;
+	*key = (uint32_t)i;
+	return 0;
+}
