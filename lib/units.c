@@ -4,9 +4,10 @@
 
 static const char *three_digits(double v, const char *unit, char *buf, size_t len)
 {
-	if (v < 10)
+	/* compare against the rounding points so 9.996 prints 10.0, not 10.00 */
+	if (v < 9.995)
 		snprintf(buf, len, "%.2f%s", v, unit);
-	else if (v < 100)
+	else if (v < 99.95)
 		snprintf(buf, len, "%.1f%s", v, unit);
 	else
 		snprintf(buf, len, "%.0f%s", v, unit);
