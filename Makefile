@@ -86,7 +86,7 @@ $(BUILD)/latscope.skel.h: $(BUILD)/latscope.bpf.o
 $(BUILD)/%.o: %.c $(wildcard include/latscope/*.h lib/*.h daemon/*.h cli/*.h) | $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/daemon/%.o: $(BUILD)/latscope.skel.h
+$(DAEMON_OBJS): $(BUILD)/latscope.skel.h
 
 $(BUILD)/liblatscope.a: $(LIB_OBJS)
 	rm -f $@; ar rcs $@ $^

@@ -39,7 +39,7 @@ for build in "$@"; do
 		[ -x "$t" ] && run_one "$build: unit $(basename "$t")" "$t"
 	done
 	[ $unit_only = 1 ] && continue
-	for t in tests/integ/*.sh; do
+	for t in tests/integ/test_*.sh; do
 		run_one "$build: integ $(basename "$t" .sh)" bash "$t" "$build"
 	done
 done

@@ -7,7 +7,7 @@
 # ill-typed, slow or error responses. Checks exit codes (0 ok, 1 runtime,
 # 2 usage) and that messages say what is wrong.
 #
-# usage: tests/integ/cli_badinput.sh [LATSCOPE | BUILD_DIR]   (default build/latscope;
+# usage: tests/integ/test_cli_badinput.sh [LATSCOPE | BUILD_DIR]   (default build/latscope;
 #        tests/run.sh passes the build directory)
 
 B=${1:-build/latscope}

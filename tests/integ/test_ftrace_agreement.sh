@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# latscope against the kernel's own ftrace, on the real BPF programs: trace
+# the same tracepoints in a private tracefs instance while latscoped records
+# a workload (loopback TCP, block I/O, 1 ms sleepers), then require equal
+# per-CPU counts per key and p50/max within 2 us (ftrace_compare), no drops,
+# no ftrace overrun, the socket's softirq total equal to the capture's, a
+# clean exit and no latscope program left loaded.
+#   tests/integ/test_ftrace_agreement.sh [BUILD]
+set -u
+. "$(dirname "$0")/lib.sh"
+
+TRACEFS=/sys/kernel/tracing
+INST=$TRACEFS/instances/latscope_test_$$
+WORKLOAD_SEC=${WORKLOAD_SEC:-5}
+REC_SIZE=32 # sizeof(struct ls_rec) == sizeof(struct ls_capture_hdr)
+K_SOFTIRQ=2 # LS_K_SOFTIRQ
+
+cleanup() {
+	if [ -d "$INST" ]; then
+		echo 0 >"$INST/tracing_on"
+		rmdir "$INST" || echo "warning: could not remove $INST"
+	fi
+	cleanup_lib
+}
+trap cleanup EXIT
+
+setup_instance() {
+	local e ev names=
+	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
+	mkdir "$INST" && echo mono >"$INST/trace_clock" && echo 65536 >"$INST/buffer_size_kb" ||
+		return 1
+	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit; do
+		echo 1 >"$INST/events/$e/enable" || return 1
+	done
+	for ev in "$INST"/events/irq_vectors/*_entry; do
+		[ -d "${ev%_entry}_exit" ] || continue
+		echo 1 >"$ev/enable" && echo 1 >"${ev%_entry}_exit/enable" || return 1
+		names+=" $(basename "${ev%_entry}")"
+	done
+	echo "ftrace instance $INST: irq, softirq and irq_vectors:$names"
+	echo 1 >"$INST/tracing_on"
+}
+
+# Sum of one field ("overrun", "dropped events", ...) over the instance's CPUs.
+ftrace_stat() {
+	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' -v f="$1" '$1 == f { s += $2 } END { print s + 0 }'
+}
+
+# IDs of the BPF programs a process holds (prog fds and links).
+prog_ids_of() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
+}
+
+# Waits up to ~2 s for every program ID given on stdin to be unloaded;
+# prints the ones still loaded.
+still_loaded() {
+	local ids left i
+	ids=$(cat)
+	for i in $(seq 1 20); do
+		left=$(bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/ { print $1 }' |
+			grep -xF "$ids")
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "$left" | paste -sd' '
+}
+
+# Softirq records among the first N records of the capture (the kind byte is
+# the 31st of each record), counted straight from the file.
+capture_softirqs() {
+	tail -c +$((REC_SIZE + 1)) "$LS_TMP/cap" | head -c $(($1 * REC_SIZE)) |
+		od -An -v -tu1 -w$REC_SIZE | awk -v k=$K_SOFTIRQ '$31 == k { n++ } END { print n + 0 }'
+}
+
+# Softirq total from the socket, with the number of records the daemon had
+# aggregated at that moment: status, hist, status on one connection until
+# both statuses agree (no record arrived in between), so the total belongs
+# to exactly that prefix of the capture. Prints "AGG_RECORDS COUNT".
+softirq_total() {
+	local i out a b n
+	for i in $(seq 1 50); do
+		out=$(printf '%s\n' '{"method":"status"}' '{"method":"hist","class":"softirq"}' \
+			'{"method":"status"}' | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
+		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
+		n=$(sed -n 2p <<<"$out" | jq '.result.count')
+		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
+		[ -n "$a" ] && [ "$a" = "$b" ] && { echo "$a $n"; return 0; }
+	done
+	return 1
+}
+
+t_start=$SECONDS
+setup_instance || { not_ok "set up tracefs instance $INST"; summary; exit 1; }
+start_daemon --record "$LS_TMP/cap"
+our_ids=$(prog_ids_of "$DAEMON_PID")
+check "latscoped holds BPF programs ($(echo $our_ids | wc -w))" test -n "$our_ids"
+
+check "workload ran (${WORKLOAD_SEC} s)" "$BUILD/tests/integ/workload" --seconds "$WORKLOAD_SEC"
+
+st=$(req '{"method":"status"}')
+echo "latscoped: $(jq -c '.result | {events, records, drops, unpaired, programs_attached}' <<<"$st")"
+check "latscoped dropped no record" test "$(jq '.result.drops' <<<"$st")" = 0
+check "latscoped wrote the capture without errors" test "$(jq '.result.capture.write_errors' <<<"$st")" = 0
+for cls in hardirq softirq vector; do
+	echo "hist $cls: $(req "{\"method\":\"hist\",\"class\":\"$cls\"}" |
+		jq -c '.result | {count, p50_ns, p99_ns, max_ns}')"
+done
+total=$(softirq_total) || total=
+if [ -n "$total" ]; then ok "socket answered a consistent softirq total"; else
+	not_ok "socket answered a consistent softirq total"; fi
+
+stop_daemon
+check "latscoped exits 0 on SIGTERM" test $? -eq 0
+echo 0 >"$INST/tracing_on"
+check "ftrace lost nothing (overrun 0, dropped 0)" \
+	test "$(ftrace_stat overrun)" = 0 -a "$(ftrace_stat 'dropped events')" = 0
+
+if [ -n "$total" ]; then
+	set -- $total
+	in_cap=$(capture_softirqs "$1")
+	echo "socket: softirq count $2 after $1 records; capture: $in_cap softirq records among its first $1"
+	check "socket softirq total equals the capture's softirq records" test "$2" = "$in_cap"
+fi
+
+cp "$INST/trace" "$LS_TMP/ftrace.txt"
+echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines, capture: $(($(stat -c %s "$LS_TMP/cap") / REC_SIZE - 1)) records"
+"$BUILD/tests/integ/ftrace_compare" "$LS_TMP/cap" "$LS_TMP/ftrace.txt"
+check "latscope counts and durations agree with ftrace" test $? -eq 0
+
+left=$(still_loaded <<<"$our_ids")
+check "no latscope BPF program left loaded${left:+ (still: $left)}" test -z "$left"
+
+echo "runtime: $((SECONDS - t_start)) s"
+summary
