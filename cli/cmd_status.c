@@ -92,15 +92,11 @@ static void print_agg(json_object *r)
 {
 	json_object *agg = jget(r, "agg", json_type_object);
 	char series[FMT_LEN], recs[FMT_LEN], ovf[FMT_LEN], af[FMT_LEN], uk[FMT_LEN];
-	uint64_t kern, done;
 
 	if (!agg)
 		return;
 	printf("%-11s %s series, %s records aggregated", "aggregator",
 	       jstr_u64(agg, "series", series), jstr_u64(agg, "records", recs));
-	if (jget_u64(r, "records", &kern) && jget_u64(agg, "records", &done) &&
-	    kern >= done)
-		printf(" (%llu in flight)", (unsigned long long)(kern - done));
 	printf(",\n%-11s %s series overflow, %s alloc failures, %s unknown kind\n",
 	       "", jstr_u64(agg, "series_overflow", ovf),
 	       jstr_u64(agg, "alloc_failures", af), jstr_u64(agg, "unknown_kind", uk));

@@ -83,7 +83,10 @@ static json_object *status(struct ls_daemon *d)
 	struct utsname u;
 	uint64_t now = mono_ns();
 
+	/* counters first, then drain: every record counted as submitted is
+	 * then also aggregated, so agg.records >= records always holds */
 	ls_daemon_refresh(d, now);
+	ls_tracer_drain(&d->tracer);
 	ls_agg_get_stats(d->agg, &st);
 	uname(&u);
 	json_object_object_add(o, "version", json_object_new_string(LS_VERSION));
@@ -175,6 +178,9 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	uint32_t cls;
 	int64_t cpu, key;
 
+	/* serve from up-to-date data: pull whatever the rings hold now */
+	if (strcmp(rq->method, "status"))
+		ls_tracer_drain(&d->tracer);
 	if (!strcmp(rq->method, "status")) {
 		if (ls_req_check_members(rq, none, err))
 			return NULL;
@@ -210,8 +216,6 @@ char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len
 	json_object *res = NULL;
 	char *out;
 
-	/* serve from up-to-date data: pull whatever the rings hold now */
-	ls_tracer_drain(&d->tracer);
 	if (ls_req_parse(line, len, &rq, &err) == 0)
 		res = dispatch(d, &rq, &err);
 	if (res)
