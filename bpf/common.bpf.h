@@ -25,6 +25,19 @@ struct ls_open {
 	__u32 flags;
 };
 
+/* An hrtimer callback that is running on this CPU. */
+struct ls_open_hrtimer {
+	__u64 ts;     /* 0 = none */
+	__u64 timer;  /* the struct hrtimer * whose exit closes it */
+	__s64 late;
+	__s64 soft_late;
+	__u32 key;
+	__u32 pid;
+	__u32 woken;
+	__u32 flags;
+	char comm[16];
+};
+
 /*
  * Per-CPU state. A family (hardirq, softirq, vector) never nests inside
  * itself on one CPU, so one slot per family is enough, and each slot and
@@ -36,6 +49,9 @@ struct ls_pcpu {
 	struct ls_open softirq;
 	struct ls_open vector;
 	__u64 raise_ts[LS_NR_SOFTIRQS]; /* first pending raise per vector */
+	/* [0] hard (hardirq context), [1] soft (HRTIMER_SOFTIRQ): a hard
+	 * timer can expire while a soft one's callback runs */
+	struct ls_open_hrtimer hrtimer[2];
 };
 
 #define LS_RING_TEMPLATE_BYTES (256 * 1024) /* replaced before load */
@@ -86,7 +102,8 @@ static __always_inline __u32 ls_open_flags(const struct ls_pcpu *pc)
 {
 	return (pc->hardirq.ts ? LS_F_IN_HARDIRQ : 0) |
 	       (pc->softirq.ts ? LS_F_IN_SOFTIRQ : 0) |
-	       (pc->vector.ts ? LS_F_IN_VECTOR : 0);
+	       (pc->vector.ts ? LS_F_IN_VECTOR : 0) |
+	       (pc->hrtimer[0].ts || pc->hrtimer[1].ts ? LS_F_IN_HRTIMER : 0);
 }
 
 static __always_inline void ls_span_begin(struct ls_pcpu *pc, struct ls_open *o,
@@ -107,26 +124,32 @@ static __always_inline void ls_span_begin(struct ls_pcpu *pc, struct ls_open *o,
  * record pushes the pending data across ls_wakeup_bytes do we force one
  * wakeup, so a burst cannot overrun the ring between two drains.
  */
-static __always_inline void ls_submit(void *rb, struct ls_rec *r)
+static __always_inline void ls_submit(void *rb, void *r, __u32 size)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
 
-	if (avail >= ls_wakeup_bytes &&
-	    avail < ls_wakeup_bytes + 2 * (sizeof(*r) + 8))
+	if (avail >= ls_wakeup_bytes && avail < ls_wakeup_bytes + 2 * (size + 8))
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(r, flags);
+}
+
+/* The ring of this CPU's shard. */
+static __always_inline void *ls_ring(__u32 cpu)
+{
+	__u32 shard = cpu >> ls_shard_shift;
+
+	return bpf_map_lookup_elem(&ls_rings, &shard);
 }
 
 static __always_inline void ls_emit(struct ls_pcpu *pc, const struct ls_open *o,
 				    __u32 kind, __u64 now)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	__u32 shard = cpu >> ls_shard_shift;
 	struct ls_rec *r;
 	void *rb;
 
-	rb = bpf_map_lookup_elem(&ls_rings, &shard);
+	rb = ls_ring(cpu);
 	if (!rb) {
 		pc->c.drops[kind]++;
 		return;
@@ -145,7 +168,7 @@ static __always_inline void ls_emit(struct ls_pcpu *pc, const struct ls_open *o,
 	r->kind = kind;
 	r->flags = o->flags;
 	pc->c.records[kind]++;
-	ls_submit(rb, r);
+	ls_submit(rb, r, sizeof(*r));
 }
 
 /* Close the open span of a family; key must match what was opened. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "latscope/record.h"
 #include "agg.h"
+#include "ksyms.h"
 #include "tracer.h"
 
 struct ls_rates {
@@ -19,6 +20,8 @@ struct ls_rates {
 struct ls_daemon {
 	struct ls_tracer tracer;
 	struct ls_agg *agg;
+	struct ls_ksyms *ksyms;     /* NULL when kallsyms was unreadable */
+	uint64_t modules_hash;      /* of /proc/modules, to reload ksyms */
 	FILE *capture;              /* --record FILE, or NULL */
 	uint64_t capture_errors;    /* records that could not be written */
 	uint64_t malformed;         /* ring samples of the wrong size */
@@ -33,6 +36,10 @@ struct ls_daemon {
 int ls_daemon_on_record(void *ctx, void *data, size_t size);
 /* Re-read the kernel counters and update totals and rates. */
 void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns);
+
+/* Load kallsyms at start; reload when /proc/modules changed (ksyms.c). */
+void ls_daemon_ksyms_init(struct ls_daemon *d);
+void ls_daemon_ksyms_refresh(struct ls_daemon *d);
 
 /* Socket request handler (methods.c), an ls_handler_fn. */
 char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len);

@@ -7,13 +7,15 @@
 int ls_daemon_on_record(void *ctx, void *data, size_t size)
 {
 	struct ls_daemon *d = ctx;
+	const struct ls_rec *r = data;
+	__u32 need = size >= sizeof(*r) ? ls_rec_size(r->kind) : 0;
 
-	if (size < sizeof(struct ls_rec)) {
+	if (!need || size < need) {
 		d->malformed++;
 		return 0;
 	}
-	ls_agg_add(d->agg, data);
-	if (d->capture && fwrite(data, sizeof(struct ls_rec), 1, d->capture) != 1)
+	ls_agg_add(d->agg, r);
+	if (d->capture && fwrite(data, need, 1, d->capture) != 1)
 		d->capture_errors++;
 	return 0;
 }

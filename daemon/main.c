@@ -18,6 +18,7 @@
 #include <sys/timerfd.h>
 #include "daemon.h"
 #include "log.h"
+#include "names.h"
 #include "server.h"
 
 #define DEFAULT_SOCKET "/run/latscope/latscope.sock"
@@ -248,7 +249,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 	unsigned ticks = 0;
 
 	for (;;) {
-		int i, n = epoll_wait(epfd, evs, 64, -1);
+		int i, n = epoll_wait(epfd, evs, 64, ls_server_pending(srv) ? 0 : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -271,6 +272,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				drain_timer_ack(tick->fd);
 				ls_tracer_drain(&d->tracer);
 				ls_daemon_refresh(d, mono_ns());
+				ls_daemon_ksyms_refresh(d);
 				ls_server_tick(srv, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);
@@ -285,6 +287,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				break;
 			}
 		}
+		ls_server_run_pending(srv);
 	}
 }
 
@@ -321,6 +324,8 @@ int main(int argc, char **argv)
 	d.agg = ls_agg_new(o.max_series);
 	if (!d.agg)
 		goto out;
+	ls_daemon_ksyms_init(&d);
+	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
 	err = ls_tracer_start(&d.tracer, &o.tracer, ls_daemon_on_record, &d);
 	if (err)
 		goto out;
@@ -353,6 +358,8 @@ out:
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
 	ls_agg_free(d.agg);
+	ls_names_set_ksyms(NULL);
+	ls_ksyms_free(d.ksyms);
 	free(d.per_cpu);
 	if (drain.fd >= 0)
 		close(drain.fd);

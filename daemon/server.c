@@ -17,6 +17,8 @@
 #define PARTIAL_TIMEOUT_NS (5ull * 1000000000)
 #define IDLE_TIMEOUT_NS (60ull * 1000000000)
 #define MAX_OUT_BYTES (8u << 20)
+#define OUT_SOFT_LIMIT (1u << 20)  /* stop answering a client past this */
+#define LINES_PER_TURN 16
 
 struct client {
 	struct ls_ep ep;       /* first: epoll dispatch */
@@ -28,8 +30,9 @@ struct client {
 	uint64_t last_ns;      /* last byte received */
 	pid_t pid;
 	uid_t uid;
+	int eof;               /* the peer shut its sending side */
 	int closing;           /* flush pending output, then close */
-	int want_out;          /* EPOLLOUT registered */
+	uint32_t events;       /* epoll events registered */
 };
 
 struct ls_server {
@@ -172,35 +175,18 @@ static void client_free(struct ls_server *s, struct client *c)
 	s->nclients--;
 }
 
-static void set_want_out(struct ls_server *s, struct client *c, int want)
-{
-	struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
-				  .data.ptr = &c->ep };
-
-	if (c->want_out == want)
-		return;
-	c->want_out = want;
-	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->ep.fd, &ev);
-}
-
 /* Write what we can; returns -1 if the client is gone. */
-static int flush_out(struct ls_server *s, struct client *c)
+static int flush_out(struct client *c)
 {
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->ep.fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				set_want_out(s, c, 1);
-				return 0;
-			}
-			return -1;
-		}
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		c->out_off += n;
 	}
 	c->out_off = c->out_len = 0;
-	set_want_out(s, c, 0);
 	return c->closing ? -1 : 0;
 }
 
@@ -237,13 +223,49 @@ static void respond_error(struct client *c, const char *code, const char *msg)
 	free(r);
 }
 
-/* Handle every complete line in the input buffer. */
+static int has_line(const struct client *c)
+{
+	return c->in_len && memchr(c->in, '\n', c->in_len);
+}
+
+static int out_backlog(const struct client *c)
+{
+	return c->out_len - c->out_off >= OUT_SOFT_LIMIT;
+}
+
+/* Requests buffered that this client is allowed to have answered now. */
+static int ready_work(const struct client *c)
+{
+	return !c->closing && has_line(c) && !out_backlog(c);
+}
+
+/*
+ * Watch for input only when we would act on it: not while complete requests
+ * are still buffered (they are worked off LINES_PER_TURN at a time, so one
+ * client's pipeline cannot starve the others) and not while the client
+ * leaves its responses unread (backpressure instead of unbounded queues).
+ */
+static void update_events(struct ls_server *s, struct client *c)
+{
+	uint32_t want = (c->out_off < c->out_len ? EPOLLOUT : 0) |
+			(!c->closing && !c->eof && !has_line(c) && !out_backlog(c) ? EPOLLIN : 0);
+	struct epoll_event ev = { .events = want, .data.ptr = &c->ep };
+
+	if (want == c->events)
+		return;
+	c->events = want;
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->ep.fd, &ev);
+}
+
+/* Answer up to LINES_PER_TURN complete requests. */
 static int process_lines(struct ls_server *s, struct client *c)
 {
+	unsigned done = 0;
 	size_t start = 0;
 	char *nl;
 
-	while ((nl = memchr(c->in + start, '\n', c->in_len - start))) {
+	while (done < LINES_PER_TURN && !out_backlog(c) &&
+	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		size_t len = nl - (c->in + start), rlen = 0;
 		char *resp;
 
@@ -256,12 +278,13 @@ static int process_lines(struct ls_server *s, struct client *c)
 				return -1;
 			}
 			free(resp);
+			done++;
 		}
 		start = nl - c->in + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len > LS_PROTO_MAX_REQUEST) {
+	if (c->in_len > LS_PROTO_MAX_REQUEST && !has_line(c)) {
 		respond_error(c, LS_E_TOO_LARGE, "request exceeds 65536 bytes; closing");
 		c->closing = 1;
 		c->in_len = 0;
@@ -269,46 +292,73 @@ static int process_lines(struct ls_server *s, struct client *c)
 	return 0;
 }
 
-static void client_readable(struct ls_server *s, struct client *c)
+/* One non-blocking read. Returns -1 on a socket error. */
+static int read_some(struct client *c)
 {
-	for (;;) {
-		ssize_t n;
+	ssize_t n;
 
-		if (c->in_cap - c->in_len < 4096) {
-			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
-			char *p;
+	if (c->in_cap - c->in_len < 4096) {
+		size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+		char *p;
 
-			if (cap > 2 * LS_PROTO_MAX_REQUEST + 8192)
-				cap = 2 * LS_PROTO_MAX_REQUEST + 8192;
-			p = cap > c->in_cap ? realloc(c->in, cap) : c->in;
-			if (!p)
-				goto drop;
-			c->in = p;
-			c->in_cap = cap;
-		}
-		n = recv(c->ep.fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-		if (n == 0) {
-			/* peer finished sending: answer what it asked, then close;
-			 * a trailing partial request is discarded */
-			c->closing = 1;
-			break;
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			goto drop;
-		}
-		c->in_len += n;
-		c->last_ns = now_ns();
-		if (process_lines(s, c))
-			goto drop;
-		if (c->closing)
-			break;
+		if (cap > 2 * LS_PROTO_MAX_REQUEST + 8192)
+			cap = 2 * LS_PROTO_MAX_REQUEST + 8192;
+		p = cap > c->in_cap ? realloc(c->in, cap) : c->in;
+		if (!p)
+			return -1;
+		c->in = p;
+		c->in_cap = cap;
 	}
-	if (flush_out(s, c) == 0)
-		return;
+	n = recv(c->ep.fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (n == 0) {
+		/* the peer finished sending: answer what it asked, then close;
+		 * a trailing partial request is discarded */
+		c->eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	c->in_len += n;
+	c->last_ns = now_ns();
+	return 0;
+}
+
+/* One turn for a client; frees it when it is done or broken. */
+static void client_work(struct ls_server *s, struct client *c, int readable)
+{
+	if (readable && !c->eof && !c->closing && !has_line(c) && read_some(c))
+		goto drop;
+	if (!c->closing && process_lines(s, c))
+		goto drop;
+	if (c->eof && !has_line(c))
+		c->closing = 1;
+	if (flush_out(c))
+		goto drop;
+	update_events(s, c);
+	return;
 drop:
 	client_free(s, c);
+}
+
+int ls_server_pending(const struct ls_server *s)
+{
+	const struct client *c;
+
+	for (c = s->clients; c; c = c->next)
+		if (ready_work(c))
+			return 1;
+	return 0;
+}
+
+void ls_server_run_pending(struct ls_server *s)
+{
+	struct client *c, *next;
+
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (ready_work(c))
+			client_work(s, c, 0);
+	}
 }
 
 static void accept_clients(struct ls_server *s)
@@ -336,6 +386,7 @@ static void accept_clients(struct ls_server *s)
 		}
 		log_debug("client pid %d uid %u connected", (int)c->pid, (unsigned)c->uid);
 		c->ep = (struct ls_ep){ .kind = LS_EP_CLIENT, .fd = fd };
+		c->events = EPOLLIN;
 		c->last_ns = now_ns();
 		ev.data.ptr = &c->ep;
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev)) {
@@ -357,16 +408,11 @@ void ls_server_event(struct ls_server *s, struct ls_ep *tag, uint32_t events)
 		accept_clients(s);
 		return;
 	}
-	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+	if (events & EPOLLERR) {
 		client_free(s, c);
 		return;
 	}
-	if (events & EPOLLOUT && flush_out(s, c)) {
-		client_free(s, c);
-		return;
-	}
-	if (events & EPOLLIN && !c->closing)
-		client_readable(s, c);
+	client_work(s, c, !!(events & (EPOLLIN | EPOLLHUP)));
 }
 
 void ls_server_tick(struct ls_server *s, uint64_t now)

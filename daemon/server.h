@@ -28,6 +28,10 @@ int ls_server_open(struct ls_server **out, const struct ls_server_opts *o, int e
 		   ls_handler_fn fn, void *ctx);
 /* Dispatch an epoll event whose tag is LS_EP_LISTEN or LS_EP_CLIENT. */
 void ls_server_event(struct ls_server *s, struct ls_ep *tag, uint32_t events);
+/* Clients have buffered requests waiting for a turn: poll without blocking
+ * and call ls_server_run_pending after the events. */
+int ls_server_pending(const struct ls_server *s);
+void ls_server_run_pending(struct ls_server *s);
 /* Close clients that stalled mid-request or idled too long. */
 void ls_server_tick(struct ls_server *s, uint64_t now_ns);
 unsigned ls_server_clients(const struct ls_server *s);

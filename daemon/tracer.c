@@ -20,6 +20,8 @@ static const char *family_of(const char *tp)
 		return "hardirq";
 	if (!strncmp(tp, "softirq_", 8))
 		return "softirq";
+	if (!strncmp(tp, "hrtimer_", 8))
+		return "hrtimer";
 	return "vector";
 }
 
@@ -185,6 +187,7 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 		return err;
 	t->skel->rodata->ls_shard_shift = shift;
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
+	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
 	err = create_rings(t);
 	if (err)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <bpf/libbpf.h>
 #include "latscope/record.h"
 
@@ -16,11 +17,12 @@ struct ls_tracer_opts {
 	unsigned cpus_per_shard; /* power of two */
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
+	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector */
+	const char *family;  /* hardirq, softirq, vector, hrtimer */
 	bool attached;
 	char reason[112];    /* why not attached */
 };

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "comms.h"
 
 #define CHUNK_BITS 6
 #define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
@@ -214,6 +215,30 @@ void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 	add_value(a, cls, cpu, key, v);
 }
 
+/*
+ * One hrtimer expiry feeds: its run time; its lateness against the hard
+ * expiry, split by sign into LATE and EARLY (timers with slack may fire
+ * between soft and hard expiry); and, for a sleeper (hrtimer_wakeup), the
+ * lateness the sleeping task saw, against the expiry it asked for.
+ */
+static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
+{
+	const struct ls_rec *h = &r->h;
+
+	add_value(a, LS_K_HRTIMER, h->cpu, h->key, h->dur);
+	if (r->late >= 0)
+		add_value(a, LS_K_HRTIMER_LATE, h->cpu, h->key, r->late);
+	else
+		add_value(a, LS_K_HRTIMER_EARLY, h->cpu, h->key, -(uint64_t)r->late);
+	if (!h->arg)
+		return;
+	ls_comm_note(h->arg, r->comm, sizeof(r->comm));
+	if (r->soft_late >= 0)
+		add_value(a, LS_K_HRTIMER_WAKEUP, h->cpu, h->arg, r->soft_late);
+	else
+		a->st.wakeup_before_soft++;
+}
+
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
@@ -231,6 +256,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		 * shows the delay was at least that long. */
 		if (r->arg != LS_ARG_NONE)
 			add_value(a, LS_K_SOFTIRQ_RAISE, r->cpu, r->key, r->arg);
+		break;
+	case LS_K_HRTIMER:
+		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
 		break;
 	default:
 		a->st.unknown_kind++;

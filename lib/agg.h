@@ -30,7 +30,8 @@ struct ls_agg;
 struct ls_agg *ls_agg_new(size_t max_series);
 void ls_agg_free(struct ls_agg *a);
 
-/* Feed one record (any kind). Unknown kinds are counted, not aggregated. */
+/* Feed one record (any kind); it must be ls_rec_size(r->kind) bytes long
+ * (callers check). Unknown kinds are counted, not aggregated. */
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
 /* Add a value directly to a series (used by derived classes and tests). */
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
@@ -53,6 +54,9 @@ struct ls_agg_stats {
 	uint64_t series_overflow;  /* values folded into LS_KEY_OTHER */
 	uint64_t alloc_failures;   /* values lost to ENOMEM */
 	uint32_t max_cpu_seen;     /* highest cpu number seen + 1 (0 = none) */
+	uint64_t wakeup_before_soft; /* hrtimer_wakeup fired before its soft
+				      * expiry (should never happen); not
+				      * aggregated, counted here */
 };
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
 

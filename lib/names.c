@@ -14,6 +14,7 @@
 #include "latscope/record.h"
 #include "agg.h"
 #include "names.h"
+#include "comms.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -22,7 +23,23 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_SOFTIRQ] = "softirq",
 	[LS_K_SOFTIRQ_RAISE] = "softirq_raise",
 	[LS_K_VECTOR] = "vector",
+	[LS_K_HRTIMER] = "hrtimer",
+	[LS_K_HRTIMER_LATE] = "hrtimer_late",
+	[LS_K_HRTIMER_EARLY] = "hrtimer_early",
+	[LS_K_HRTIMER_WAKEUP] = "hrtimer_wakeup",
 };
+
+static const struct ls_ksyms *ksyms;
+
+void ls_names_set_ksyms(const struct ls_ksyms *ks)
+{
+	ksyms = ks;
+}
+
+static int is_timer_fn_class(uint32_t cls)
+{
+	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY;
+}
 
 static const char *const softirq_names[LS_NR_SOFTIRQS] = {
 	"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK",
@@ -173,6 +190,16 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 	else if (cls == LS_K_HARDIRQ) {
 		irq_name(key, buf, len);
 		return buf;
+	} else if (is_timer_fn_class(cls)) {
+		return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);
+	} else if (cls == LS_K_HRTIMER_WAKEUP) {
+		char comm[16];
+
+		if (ls_comm_get(key, comm, sizeof(comm)))
+			snprintf(buf, len, "%s-%u", comm, key);
+		else
+			snprintf(buf, len, "%u", key);
+		return buf;
 	}
 	if (name)
 		snprintf(buf, len, "%s", name);
@@ -239,6 +266,14 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 		i = index_of(vector_names, ARRAY_SIZE(vector_names), s);
 	else if (cls == LS_K_HARDIRQ)
 		return parse_irq_name(s, key);
+	else if (is_timer_fn_class(cls)) {
+		uint64_t addr = ls_ksyms_addr(ksyms, s);
+
+		if (!addr)
+			return -1;
+		*key = (uint32_t)addr;
+		return 0;
+	}
 	if (i < 0)
 		return -1;
 	*key = (uint32_t)i;

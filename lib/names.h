@@ -5,6 +5,11 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "ksyms.h"
+
+/* Symbol table used to name timer-function keys (may be NULL: raw
+ * addresses are printed then). Not owned. */
+void ls_names_set_ksyms(const struct ls_ksyms *ks);
 
 /* "hardirq", "softirq", "softirq_raise", "vector"; NULL if unknown. */
 const char *ls_class_name(uint32_t cls);

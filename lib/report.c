@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
 #include "names.h"
 
 const uint32_t ls_report_classes[] = {
-	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_SOFTIRQ_RAISE, LS_K_VECTOR, LS_K_NONE,
+	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_SOFTIRQ_RAISE, LS_K_VECTOR,
+	LS_K_HRTIMER, LS_K_HRTIMER_LATE, LS_K_HRTIMER_EARLY, LS_K_HRTIMER_WAKEUP,
+	LS_K_NONE,
 };
 
 static void add_u64(json_object *o, const char *k, uint64_t v)
@@ -219,9 +222,16 @@ int ls_report_parse_class(const char *name, uint32_t *cls, struct ls_err *err)
 			*cls = v;
 			return 0;
 		}
-	ls_err_set(err, LS_E_BAD_PARAMS,
-		   "class: unknown \"%.40s\" (expected hardirq, softirq, softirq_raise, vector)",
-		   name);
+	{
+		char list[256] = "";
+		size_t n = 0;
+
+		for (c = ls_report_classes; *c != LS_K_NONE && n < sizeof(list); c++)
+			n += snprintf(list + n, sizeof(list) - n, "%s%s",
+				      c == ls_report_classes ? "" : ", ", ls_class_name(*c));
+		ls_err_set(err, LS_E_BAD_PARAMS, "class: unknown \"%.40s\" (one of: %.110s)",
+			   name, list);
+	}
 	return -1;
 }
 

@@ -32,6 +32,12 @@ enum ls_kind {
 	LS_K_SOFTIRQ = 2,       /* softirq_entry/exit; key = softirq vector */
 	LS_K_SOFTIRQ_RAISE = 3, /* derived: softirq_raise -> softirq_entry delay */
 	LS_K_VECTOR = 4,        /* x86 irq_vectors *_entry/exit; key = enum ls_vector */
+	LS_K_HRTIMER = 5,       /* hrtimer_expire_entry/exit: struct ls_rec_hrtimer;
+				 * key = timer function (LS_KADDR) */
+	LS_K_HRTIMER_LATE = 6,  /* derived: expiry lateness >= 0 */
+	LS_K_HRTIMER_EARLY = 7, /* derived: how early a timer with slack fired */
+	LS_K_HRTIMER_WAKEUP = 8, /* derived: a sleeper's wakeup timer lateness
+				  * against its requested (soft) expiry; key = pid */
 	LS_K_MAX = 16,          /* room for later families; arrays are sized by it */
 };
 
@@ -58,6 +64,15 @@ enum ls_vector {
 #define LS_F_IN_HARDIRQ (1u << 0)
 #define LS_F_IN_SOFTIRQ (1u << 1)
 #define LS_F_IN_VECTOR  (1u << 2)
+#define LS_F_IN_HRTIMER (1u << 3)
+#define LS_F_SOFT       (1u << 4) /* hrtimer ran in softirq (HRTIMER_MODE_SOFT) */
+
+/*
+ * Kernel text (image and modules) lives in the top 2 GiB of the address
+ * space on x86_64, so the low 32 bits of a function address identify it and
+ * fit a key; LS_KADDR rebuilds the address.
+ */
+#define LS_KADDR(key) (0xffffffff00000000ull | (__u64)(key))
 
 /* ls_rec.arg for softirq records when no raise was seen (e.g. raised before
  * we attached, or raised on another path without the tracepoint). */
@@ -77,6 +92,35 @@ struct ls_rec {
 };
 
 /*
+ * LS_K_HRTIMER: one hrtimer expiry on h.cpu. h.ts = hrtimer_expire_entry,
+ * h.dur = handler run time (entry -> exit), h.key = timer function's low 32
+ * bits, h.pid = task running when it fired, h.arg = the task a
+ * hrtimer_wakeup timer woke (0 when not that function or unreadable).
+ * Lateness is measured in the timer's own clock base: *now - expiry.
+ */
+struct ls_rec_hrtimer {
+	struct ls_rec h;
+	__s64 late;       /* now - node.expires (hard expiry); < 0 = early */
+	__s64 soft_late;  /* now - _softexpires */
+	char comm[16];    /* comm of h.arg's task, when known */
+};
+
+/* Size of a record of this kind in a ring or capture file; 0 = unknown. */
+static inline __u32 ls_rec_size(__u32 kind)
+{
+	switch (kind) {
+	case LS_K_HARDIRQ:
+	case LS_K_SOFTIRQ:
+	case LS_K_VECTOR:
+		return sizeof(struct ls_rec);
+	case LS_K_HRTIMER:
+		return sizeof(struct ls_rec_hrtimer);
+	default:
+		return 0;
+	}
+}
+
+/*
  * Per-CPU counters kept by the BPF programs (one slot per CPU in a
  * BPF_MAP_TYPE_PERCPU_ARRAY), indexed by kind. Each tracepoint family only
  * writes its own kind's slots and a family never nests inside itself on one
@@ -90,14 +134,15 @@ struct ls_counters {
 };
 
 /*
- * Capture file (latscoped --record FILE): this header, then a stream of
- * struct ls_rec in ring order (per shard order; not globally sorted).
+ * Capture file (latscoped --record FILE): this header, then the records as
+ * they came out of the rings (per shard order; not globally sorted), each
+ * ls_rec_size(kind) bytes long, kind read from its struct ls_rec header.
  */
 #define LS_CAPTURE_MAGIC 0x31435354414cull /* bytes "LATSC1\0\0" on disk */
 struct ls_capture_hdr {
 	__u64 magic;
 	__u32 version;   /* LS_RECORD_VERSION */
-	__u32 rec_size;  /* sizeof(struct ls_rec) */
+	__u32 rec_size;  /* sizeof(struct ls_rec), the common header */
 	__u32 ncpus;
 	__u32 reserved;
 	__u64 start_mono_ns; /* CLOCK_MONOTONIC when capture began */

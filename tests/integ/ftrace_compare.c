@@ -3,20 +3,34 @@
  * ftrace_compare: checks a latscope capture against the kernel's own ftrace
  * record of the same tracepoints over the same interval.
  *
- *   ftrace_compare [--margin-us N] [--tol-us T] CAPTURE FTRACE_TEXT
+ *   ftrace_compare [--margin-us N] [--tol-us T] [--exclude-tgid P] CAPTURE FTRACE
  *
- * CAPTURE is a `latscoped --record` file; FTRACE_TEXT the `trace` file of a
+ * CAPTURE is a `latscoped --record` file; FTRACE the `trace` file of a
  * tracefs instance with trace_clock=mono (the records' clock) that had
- * irq:irq_handler_*, irq:softirq_* and irq_vectors:*_entry/_exit enabled.
+ * irq:irq_handler_*, irq:softirq_* and irq_vectors:*_entry/_exit enabled
+ * *before* latscoped attached, so ftrace's probe runs first at every hit.
  * The ftrace side is parsed and paired here, independently of latscope's
  * code: per CPU and family, an exit closes the latest open entry of its key.
  *
- * Both sides' spans whose start lies in one window [T0, T1) are grouped by
- * (cpu, family, key); each group must have equal counts, and its duration
- * p50 (groups of >= 5) and max must agree within T us. The window is the
- * overlap of both coverages minus a margin at each end, with T0 and T1 then
- * moved to quiet points: no span of either side starts within +-5 us, so the
- * microsecond resolution of ftrace's timestamps cannot move a span across.
+ * Window: the overlap of both coverages minus a margin at each end, then T0
+ * and T1 moved to quiet points where no span of either side starts within
+ * +-5 us, so rounding to ftrace's microseconds cannot move a span across.
+ *
+ * Spans starting in [T0, T1) are grouped by (cpu, family, key). Per group:
+ * counts must be equal and p50 durations (groups >= 5) within T us. The
+ * spans of a group follow each other on one CPU, so with equal counts the
+ * i-th of each side is the same span, and the max check is done pair by
+ * pair: each pair's durations agree within T ("alike"), or latscope's probe
+ * ran measurably after ftrace's at entry or exit ("delayed": something, e.g.
+ * a VM exit, landed between the two probes; allowed for at most 2% of the
+ * pairs). A pair where latscope's timestamps precede ftrace's by more than
+ * rounding cannot be explained that way and is a mismatch. So the max of
+ * the alike pairs agrees within T on both sides; a raw max that differs is
+ * reported with the delayed pair that causes it.
+ *
+ * --exclude-tgid P drops, on both sides, spans that interrupted a thread of
+ * process P (needs ftrace's TGID column, options/record-tgid): for tasks
+ * the kernel hides from BPF programs.
  *
  * Exit: 0 agreement, 1 mismatch or too little data compared, 2 bad input.
  */
@@ -29,12 +43,16 @@
 #include <string.h>
 #include "latscope/record.h"
 
-#define QUIET_NS 5000ull           /* no span starts this close to T0 / T1 */
+#define QUIET_NS 5000              /* no span starts this close to T0 / T1 */
+#define EARLY_NS 1000              /* ftrace rounds to the nearest us: 500 ns, + slack */
+#define MAX_DELAYED_PCT 2.0        /* pairs timed apart by a late latscope probe */
 #define MIN_SPANS 1000             /* fewer compared spans: vacuous, fail */
-#define MIN_WINDOW_NS 1000000000ull
+#define MIN_WINDOW_NS 1000000000ll
 #define MIN_P50_COUNT 5
 #define MAX_CPUS 4096
 #define MAX_NEST 4                 /* open spans per CPU and family */
+#define TGID_UNKNOWN (-1)          /* "(-------)": ftrace did not learn it */
+#define TGID_ABSENT (-2)           /* no TGID column */
 
 enum family { FAM_HARDIRQ, FAM_SOFTIRQ, FAM_VECTOR, NFAM };
 
@@ -61,9 +79,10 @@ static const char *const vector_name[LS_V_MAX] = {
 	[LS_V_REBOOT] = "reboot",
 };
 
+/* Times are signed so that differences between the sides are plain. */
 struct span {
-	uint64_t ts, dur; /* ns */
-	uint32_t key;
+	int64_t ts, dur; /* ns */
+	uint32_t key, tid;
 	uint16_t cpu;
 	uint8_t fam;
 };
@@ -71,7 +90,13 @@ struct span {
 struct spans {
 	struct span *v;
 	size_t n, cap;
-	uint64_t first, last; /* coverage: earliest and latest time seen */
+	int64_t first, last; /* coverage: earliest and latest time seen */
+};
+
+/* Thread IDs of the excluded process, as ftrace saw them. */
+struct tids {
+	uint32_t *v;
+	size_t n, cap;
 };
 
 static void die_bad(const char *file, const char *fmt, ...)
@@ -88,7 +113,7 @@ static void die_bad(const char *file, const char *fmt, ...)
 
 static void *xrealloc(void *p, size_t n)
 {
-	p = realloc(p, n);
+	p = realloc(p, n ? n : 1);
 	if (!p) {
 		fprintf(stderr, "ftrace_compare: out of memory\n");
 		exit(2);
@@ -96,7 +121,7 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static void cover(struct spans *s, uint64_t t)
+static void cover(struct spans *s, int64_t t)
 {
 	if (!s->first || t < s->first)
 		s->first = t;
@@ -111,6 +136,27 @@ static void push(struct spans *s, struct span sp)
 		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
 	}
 	s->v[s->n++] = sp;
+}
+
+static int has_tid(const struct tids *t, uint32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i] == tid)
+			return 1;
+	return 0;
+}
+
+static void add_tid(struct tids *t, uint32_t tid)
+{
+	if (has_tid(t, tid))
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	t->v[t->n++] = tid;
 }
 
 /* --- the capture -------------------------------------------------------- */
@@ -147,6 +193,9 @@ static void check_record(const char *path, size_t i, const struct ls_rec *r, uns
 		die_bad(path, "record %zu: softirq vector %u out of range", i, r->key);
 	if (r->kind == LS_K_VECTOR && r->key >= LS_V_MAX)
 		die_bad(path, "record %zu: vector key %u out of range", i, r->key);
+	if (r->ts > INT64_MAX / 2 || r->dur > INT64_MAX / 2)
+		die_bad(path, "record %zu: ts %llu / dur %llu out of range", i,
+			(unsigned long long)r->ts, (unsigned long long)r->dur);
 }
 
 /* Returns the capture's CPU count. */
@@ -164,11 +213,17 @@ static unsigned read_capture(const char *path, struct spans *out)
 	check_header(path, &h);
 	while ((got = fread(&r, 1, sizeof(r), f)) == sizeof(r)) {
 		int fam = family_of_kind(r.kind);
+		__u32 size = ls_rec_size(r.kind);
 
+		/* records of other families may be longer: skip their tail */
+		if (!size)
+			die_bad(path, "record %zu: unknown kind %u", i, r.kind);
+		if (size > sizeof(r) && fseek(f, size - sizeof(r), SEEK_CUR))
+			die_bad(path, "record %zu: truncated", i);
 		check_record(path, i++, &r, h.ncpus);
 		if (fam < 0)
 			continue;
-		push(out, (struct span){ r.ts, r.dur, r.key, r.cpu, fam });
+		push(out, (struct span){ r.ts, r.dur, r.key, r.pid, r.cpu, fam });
 		cover(out, r.ts);
 		cover(out, r.ts + r.dur);
 	}
@@ -183,20 +238,21 @@ static unsigned read_capture(const char *path, struct spans *out)
 /* --- the ftrace text ---------------------------------------------------- */
 
 struct ft_event {
-	uint64_t ts;
+	int64_t ts;
 	unsigned cpu;
+	uint32_t tid, key;
+	long tgid;
 	int fam, is_exit;
-	uint32_t key;
 };
 
 /* "SECONDS.FRACTION:" -> ns; returns the char after ':' or NULL. */
-static const char *parse_ts(const char *p, uint64_t *ns)
+static const char *parse_ts(const char *p, int64_t *ns)
 {
-	uint64_t sec = 0, frac = 0, scale = 1000000000ull;
+	int64_t sec = 0, frac = 0, scale = 1000000000;
 
 	if (*p < '0' || *p > '9')
 		return NULL;
-	while (*p >= '0' && *p <= '9')
+	while (*p >= '0' && *p <= '9' && sec < INT64_MAX / 100000000000ll)
 		sec = sec * 10 + (*p++ - '0');
 	if (*p++ != '.' || *p < '0' || *p > '9')
 		return NULL;
@@ -208,7 +264,7 @@ static const char *parse_ts(const char *p, uint64_t *ns)
 	}
 	if (*p != ':')
 		return NULL;
-	*ns = sec * 1000000000ull + frac;
+	*ns = sec * 1000000000 + frac;
 	return p + 1;
 }
 
@@ -221,11 +277,10 @@ static const char *skip_spaces(const char *p)
 
 /*
  * At p == '[': "[CPU] [FLAGS] TIMESTAMP: EVENT: ..." (FLAGS is the irq-info
- * column, absent when that option is off). Sets the event name span and
- * returns the payload, or NULL when p does not start that pattern.
+ * column, absent when that option is off). Fills cpu, ts and the event name
+ * span and returns the payload, or NULL when p does not start that pattern.
  */
-static const char *parse_at(const char *p, unsigned *cpu, uint64_t *ts, const char **ev,
-			    size_t *evlen)
+static const char *parse_at(const char *p, struct ft_event *e, const char **ev, size_t *evlen)
 {
 	char *end;
 	const char *q;
@@ -234,10 +289,10 @@ static const char *parse_at(const char *p, unsigned *cpu, uint64_t *ts, const ch
 	if (end == p + 1 || end[0] != ']' || end[1] != ' ' || c >= MAX_CPUS)
 		return NULL;
 	p = skip_spaces(end + 2);
-	q = parse_ts(p, ts);
+	q = parse_ts(p, &e->ts);
 	if (!q) { /* the irq-info flags, then the timestamp */
 		p = strchr(p, ' ');
-		q = p ? parse_ts(skip_spaces(p), ts) : NULL;
+		q = p ? parse_ts(skip_spaces(p), &e->ts) : NULL;
 	}
 	if (!q || *q != ' ')
 		return NULL;
@@ -245,19 +300,62 @@ static const char *parse_at(const char *p, unsigned *cpu, uint64_t *ts, const ch
 	*evlen = strspn(*ev, "abcdefghijklmnopqrstuvwxyz0123456789_");
 	if (!*evlen || (*ev)[*evlen] != ':')
 		return NULL;
-	*cpu = c;
+	e->cpu = c;
 	return *ev + *evlen + 1;
 }
 
-/* Finds the fields after "TASK-PID": the task name may hold anything, so
- * try each '[' until the whole pattern matches. */
-static const char *parse_fields(const char *line, unsigned *cpu, uint64_t *ts,
-				const char **ev, size_t *evlen)
+/* Backwards over the decimal number ending just before p; *start gets its
+ * first digit. Returns -1 when there is none. */
+static long number_before(const char *line, const char *p, const char **start)
+{
+	const char *q = p;
+
+	while (q > line && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q == p || p - q > 10)
+		return -1;
+	*start = q;
+	return strtol(q, NULL, 10);
+}
+
+/* "TASK-PID [(TGID)] " ends just before the '[' at p (TASK may hold
+ * anything, including dashes and spaces). Returns 0 or -1. */
+static int parse_task(const char *line, const char *p, struct ft_event *e)
+{
+	const char *q;
+	long v;
+
+	while (p > line && p[-1] == ' ')
+		p--;
+	e->tgid = TGID_ABSENT;
+	if (p > line && p[-1] == ')') {
+		const char *open = p - 1;
+
+		while (open > line && *open != '(')
+			open--;
+		if (*open != '(')
+			return -1;
+		v = number_before(line, p - 1, &q);
+		e->tgid = v >= 0 ? v : TGID_UNKNOWN;
+		for (p = open; p > line && p[-1] == ' '; p--)
+			;
+	}
+	v = number_before(line, p, &q);
+	if (v < 0 || v > UINT32_MAX || q == line || q[-1] != '-')
+		return -1;
+	e->tid = v;
+	return 0;
+}
+
+/* Finds the fields after "TASK-PID": try each '[' until the whole pattern
+ * matches. Returns the payload or NULL. */
+static const char *parse_fields(const char *line, struct ft_event *e, const char **ev,
+				size_t *evlen)
 {
 	const char *p, *payload;
 
 	for (p = strchr(line, '['); p; p = strchr(p + 1, '['))
-		if ((payload = parse_at(p, cpu, ts, ev, evlen)))
+		if ((payload = parse_at(p, e, ev, evlen)) && parse_task(line, p, e) == 0)
 			return payload;
 	return NULL;
 }
@@ -299,7 +397,7 @@ static int payload_num(const char *payload, const char *name, uint32_t *out)
 		return -1;
 	p += strlen(name);
 	v = strtoul(p, &end, 10);
-	if (end == p || (*end && *end != ' ' && *end != '\n') || v > UINT32_MAX)
+	if (end == p || (*end && *end != ' ') || v > UINT32_MAX)
 		return -1;
 	*out = v;
 	return 0;
@@ -346,12 +444,12 @@ static int parse_line(const char *path, size_t lineno, const char *line, unsigne
 	size_t evlen;
 
 	check_meta(path, lineno, line);
-	if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+	if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
 		return 0;
-	payload = parse_fields(line, &e->cpu, &e->ts, &ev, &evlen);
+	payload = parse_fields(line, e, &ev, &evlen);
 	if (!payload)
-		die_bad(path, "line %zu: no '[CPU] FLAGS SECONDS.USEC: EVENT:' fields in '%.100s'",
-			lineno, line);
+		die_bad(path, "line %zu: no 'TASK-PID [CPU] FLAGS SECONDS.USEC: EVENT:' "
+			"fields in '%.100s'", lineno, line);
 	if (classify(ev, evlen, e) < 0)
 		return 0;
 	if (e->cpu >= ncpus)
@@ -362,27 +460,34 @@ static int parse_line(const char *path, size_t lineno, const char *line, unsigne
 
 /* Entries still open on one CPU in one family, oldest first. */
 struct open_spans {
-	uint64_t ts[MAX_NEST];
-	uint32_t key[MAX_NEST];
+	int64_t ts[MAX_NEST];
+	uint32_t key[MAX_NEST], tid[MAX_NEST];
 	int depth;
 };
 
 struct pairing {
 	struct open_spans *open; /* [cpu * NFAM + fam] */
-	uint64_t *last_ts;       /* [cpu]: ftrace prints each CPU in time order */
+	int64_t *last_ts;        /* [cpu]: ftrace prints each CPU in time order */
 	uint64_t unpaired;
 };
+
+static void drop_oldest(struct open_spans *o)
+{
+	memmove(o->ts, o->ts + 1, sizeof(o->ts[0]) * (MAX_NEST - 1));
+	memmove(o->key, o->key + 1, sizeof(o->key[0]) * (MAX_NEST - 1));
+	memmove(o->tid, o->tid + 1, sizeof(o->tid[0]) * (MAX_NEST - 1));
+	o->depth--;
+}
 
 static void pair_entry(struct pairing *pr, struct open_spans *o, const struct ft_event *e)
 {
 	if (o->depth == MAX_NEST) {
-		memmove(o->ts, o->ts + 1, sizeof(o->ts[0]) * (MAX_NEST - 1));
-		memmove(o->key, o->key + 1, sizeof(o->key[0]) * (MAX_NEST - 1));
-		o->depth--;
+		drop_oldest(o);
 		pr->unpaired++;
 	}
 	o->ts[o->depth] = e->ts;
-	o->key[o->depth++] = e->key;
+	o->key[o->depth] = e->key;
+	o->tid[o->depth++] = e->tid;
 }
 
 /* An exit closes the latest open entry of its key; entries opened after
@@ -398,7 +503,7 @@ static void pair_exit(struct pairing *pr, struct open_spans *o, const struct ft_
 		pr->unpaired++;
 		return;
 	}
-	push(out, (struct span){ o->ts[i], e->ts - o->ts[i], e->key, e->cpu, e->fam });
+	push(out, (struct span){ o->ts[i], e->ts - o->ts[i], e->key, o->tid[i], e->cpu, e->fam });
 	pr->unpaired += o->depth - 1 - i;
 	o->depth = i;
 }
@@ -418,8 +523,22 @@ static void pair_event(const char *path, size_t lineno, struct pairing *pr,
 		pair_entry(pr, o, e);
 }
 
+/* Notes the threads of the excluded process (exclude_tgid < 0: none). */
+static void note_tgid(const char *path, size_t lineno, const struct ft_event *e,
+		      long exclude_tgid, struct tids *excl)
+{
+	if (exclude_tgid < 0)
+		return;
+	if (e->tgid == TGID_ABSENT)
+		die_bad(path, "line %zu: no TGID column, which --exclude-tgid needs "
+			"(set options/record-tgid in the instance)", lineno);
+	if (e->tgid == exclude_tgid)
+		add_tid(excl, e->tid);
+}
+
 /* Returns the number of unpaired entries and exits. */
-static uint64_t read_ftrace(const char *path, unsigned ncpus, struct spans *out)
+static uint64_t read_ftrace(const char *path, unsigned ncpus, long exclude_tgid,
+			    struct spans *out, struct tids *excl)
 {
 	struct pairing pr = { 0 };
 	struct ft_event e;
@@ -433,9 +552,13 @@ static uint64_t read_ftrace(const char *path, unsigned ncpus, struct spans *out)
 	pr.last_ts = xrealloc(NULL, sizeof(*pr.last_ts) * ncpus);
 	memset(pr.open, 0, sizeof(*pr.open) * ncpus * NFAM);
 	memset(pr.last_ts, 0, sizeof(*pr.last_ts) * ncpus);
-	while (getline(&line, &cap, f) >= 0)
-		if (parse_line(path, ++lineno, line, ncpus, &e))
-			pair_event(path, lineno, &pr, &e, out);
+	while (getline(&line, &cap, f) >= 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!parse_line(path, ++lineno, line, ncpus, &e))
+			continue;
+		note_tgid(path, lineno, &e, exclude_tgid, excl);
+		pair_event(path, lineno, &pr, &e, out);
+	}
 	if (ferror(f))
 		die_bad(path, "read error after line %zu", lineno);
 	fclose(f);
@@ -445,31 +568,47 @@ static uint64_t read_ftrace(const char *path, unsigned ncpus, struct spans *out)
 	return pr.unpaired;
 }
 
+/* Drops the spans that interrupted an excluded thread; returns how many. */
+static size_t exclude(struct spans *s, const struct tids *excl)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (!has_tid(excl, s->v[i].tid))
+			s->v[n++] = s->v[i];
+	i = s->n - n;
+	s->n = n;
+	return i;
+}
+
 /* --- the window --------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
+static int cmp_i64(int64_t x, int64_t y)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
 	return x < y ? -1 : x > y;
 }
 
-/* Every span start of both sides, sorted. */
-static uint64_t *all_starts(const struct spans *a, const struct spans *b)
+static int cmp_i64_ptr(const void *a, const void *b)
 {
-	uint64_t *t = xrealloc(NULL, sizeof(*t) * (a->n + b->n + 1));
+	return cmp_i64(*(const int64_t *)a, *(const int64_t *)b);
+}
+
+/* Every span start of both sides, sorted. */
+static int64_t *all_starts(const struct spans *a, const struct spans *b)
+{
+	int64_t *t = xrealloc(NULL, sizeof(*t) * (a->n + b->n));
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
 		t[i] = a->v[i].ts;
 	for (i = 0; i < b->n; i++)
 		t[a->n + i] = b->v[i].ts;
-	qsort(t, a->n + b->n, sizeof(*t), cmp_u64);
+	qsort(t, a->n + b->n, sizeof(*t), cmp_i64_ptr);
 	return t;
 }
 
 /* Index of the first start >= t. */
-static size_t lower_bound(const uint64_t *s, size_t n, uint64_t t)
+static size_t lower_bound(const int64_t *s, size_t n, int64_t t)
 {
 	size_t lo = 0, hi = n;
 
@@ -486,40 +625,39 @@ static size_t lower_bound(const uint64_t *s, size_t n, uint64_t t)
 
 /* The earliest t' >= t (dir > 0) or latest t' <= t (dir < 0) with no start
  * in [t' - QUIET_NS, t' + QUIET_NS]. */
-static uint64_t quiet_point(const uint64_t *s, size_t n, uint64_t t, int dir)
+static int64_t quiet_point(const int64_t *s, size_t n, int64_t t, int dir)
 {
 	for (;;) {
 		size_t i = lower_bound(s, n, t - QUIET_NS);
 
 		if (i == n || s[i] > t + QUIET_NS)
 			return t;
-		if (dir > 0) {
-			t = s[i] + QUIET_NS + 1;
-		} else {
-			i = lower_bound(s, n, t + QUIET_NS + 1) - 1; /* latest start near t */
-			t = s[i] - QUIET_NS - 1;
-		}
+		if (dir < 0) /* the latest start near t */
+			i = lower_bound(s, n, t + QUIET_NS + 1) - 1;
+		t = dir > 0 ? s[i] + QUIET_NS + 1 : s[i] - QUIET_NS - 1;
 	}
 }
 
 struct window {
-	uint64_t t0, t1;
-	uint64_t nudge0, nudge1;
+	int64_t t0, t1;
+	int64_t nudge0, nudge1;
 };
 
-/* Returns 0, or -1 (after saying why) when the coverages do not overlap. */
-static int choose_window(const struct spans *ls, const struct spans *ft, uint64_t margin,
-			 struct window *w)
+/* Returns 0, or -1 (after saying why) when there is no usable window. */
+static int choose_window(const struct spans *ls, const struct spans *ft, const char *ft_path,
+			 int64_t margin, struct window *w)
 {
-	uint64_t lo = ls->first > ft->first ? ls->first : ft->first;
-	uint64_t hi = ls->last < ft->last ? ls->last : ft->last;
-	uint64_t *starts;
+	int64_t lo = ls->first > ft->first ? ls->first : ft->first;
+	int64_t hi = ls->last < ft->last ? ls->last : ft->last;
+	int64_t *starts;
 
-	if (hi <= lo + 2 * margin + 2 * QUIET_NS) {
-		printf("capture covers [%.6f, %.6f] s, ftrace [%.6f, %.6f] s: "
-		       "no overlap beyond the %.3f s margins\n",
-		       ls->first / 1e9, ls->last / 1e9, ft->first / 1e9, ft->last / 1e9,
-		       margin / 1e9);
+	if (hi <= lo)
+		die_bad(ft_path, "its times [%.6f, %.6f] s do not overlap the capture's "
+			"[%.6f, %.6f] s: was trace_clock mono?", ft->first / 1e9, ft->last / 1e9,
+			ls->first / 1e9, ls->last / 1e9);
+	if (hi - lo <= 2 * margin + 2 * QUIET_NS) {
+		printf("FAIL: the coverages overlap for %.3f s, no more than the margins\n",
+		       (hi - lo) / 1e9);
 		return -1;
 	}
 	starts = all_starts(ls, ft);
@@ -528,7 +666,11 @@ static int choose_window(const struct spans *ls, const struct spans *ft, uint64_
 	w->nudge0 = w->t0 - (lo + margin);
 	w->nudge1 = (hi - margin) - w->t1;
 	free(starts);
-	return w->t1 > w->t0 ? 0 : -1;
+	if (w->t1 <= w->t0) {
+		printf("FAIL: no quiet points inside the overlap\n");
+		return -1;
+	}
+	return 0;
 }
 
 /* --- the comparison ----------------------------------------------------- */
@@ -539,19 +681,17 @@ static int cmp_group(const struct span *x, const struct span *y)
 		return x->cpu < y->cpu ? -1 : 1;
 	if (x->fam != y->fam)
 		return x->fam < y->fam ? -1 : 1;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return 0;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static int cmp_span(const void *a, const void *b)
 {
 	const struct span *x = a, *y = b;
 
-	return cmp_group(x, y) ? cmp_group(x, y) : cmp_u64(&x->dur, &y->dur);
+	return cmp_group(x, y) ? cmp_group(x, y) : cmp_i64(x->ts, y->ts);
 }
 
-/* Keeps the spans starting in [t0, t1), sorted by group then duration. */
+/* Keeps the spans starting in [t0, t1), sorted by group then time. */
 static void clip_sort(struct spans *s, const struct window *w)
 {
 	size_t i, n = 0;
@@ -579,26 +719,64 @@ static struct group next_group(const struct spans *s, size_t *pos)
 	return g;
 }
 
-static uint64_t p50(const struct group *g)
+struct dist {
+	int64_t p50, max;
+};
+
+static struct dist distribution(const struct group *g, int64_t *scratch)
 {
-	return g->n ? g->v[(g->n - 1) / 2].dur : 0;
+	size_t i;
+
+	if (!g->n)
+		return (struct dist){ 0, 0 };
+	for (i = 0; i < g->n; i++)
+		scratch[i] = g->v[i].dur;
+	qsort(scratch, g->n, sizeof(*scratch), cmp_i64_ptr);
+	return (struct dist){ scratch[(g->n - 1) / 2], scratch[g->n - 1] };
 }
 
-static uint64_t max_of(const struct group *g)
+/* How the pairs of a group with equal counts were timed. */
+struct pairs {
+	size_t alike, delayed, contra;
+	int64_t worst_alike, worst_delay; /* |dur diff| of alike, latscope lateness */
+};
+
+static int64_t abs64(int64_t v)
 {
-	return g->n ? g->v[g->n - 1].dur : 0;
+	return v < 0 ? -v : v;
 }
 
-static uint64_t absdiff(uint64_t a, uint64_t b)
+static struct pairs pair_up(const struct group *a, const struct group *f, int64_t tol)
 {
-	return a > b ? a - b : b - a;
+	struct pairs p = { 0 };
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		const struct span *x = &a->v[i], *y = &f->v[i];
+		int64_t late_in = x->ts - y->ts, late_out = x->ts + x->dur - (y->ts + y->dur);
+		int64_t d = abs64(x->dur - y->dur);
+
+		if (late_in < -EARLY_NS || late_out < -EARLY_NS) {
+			p.contra++;
+		} else if (d > tol) {
+			p.delayed++;
+			if (late_in > p.worst_delay || late_out > p.worst_delay)
+				p.worst_delay = late_in > late_out ? late_in : late_out;
+		} else {
+			p.alike++;
+			if (d > p.worst_alike)
+				p.worst_alike = d;
+		}
+	}
+	return p;
 }
 
 struct tally {
 	size_t spans[2][NFAM]; /* [0] latscope, [1] ftrace */
 	size_t rows, mismatches;
-	uint64_t worst_p50, worst_max;
-	char worst_p50_at[64], worst_max_at[64];
+	struct pairs pairs;    /* summed; worst_* are maxima */
+	int64_t worst_p50;
+	char worst_p50_at[48], worst_alike_at[48];
 };
 
 static void group_label(const struct span *s, char *buf, size_t len)
@@ -612,46 +790,57 @@ static void group_label(const struct span *s, char *buf, size_t len)
 		snprintf(buf, len, "%3u %-8s irq %-16u", s->cpu, fam_name[s->fam], s->key);
 }
 
-static void note_worst(uint64_t d, uint64_t *worst, char *at, const char *label)
+static void add_pairs(struct tally *t, const struct pairs *p, const char *label)
 {
-	if (d >= *worst) {
-		*worst = d;
-		snprintf(at, 64, "%s", label);
+	t->pairs.alike += p->alike;
+	t->pairs.delayed += p->delayed;
+	t->pairs.contra += p->contra;
+	if (p->worst_delay > t->pairs.worst_delay)
+		t->pairs.worst_delay = p->worst_delay;
+	if (p->worst_alike >= t->pairs.worst_alike) {
+		t->pairs.worst_alike = p->worst_alike;
+		snprintf(t->worst_alike_at, sizeof(t->worst_alike_at), "%s", label);
 	}
 }
 
-static void compare_row(const struct group *a, const struct group *f, uint64_t tol,
-			struct tally *t)
+static void compare_row(const struct group *a, const struct group *f, int64_t tol,
+			int64_t *scratch, struct tally *t)
 {
 	const struct span *s = a->n ? a->v : f->v;
-	int count_ok = a->n == f->n, both = a->n && f->n;
-	int p50_ok = !both || a->n < MIN_P50_COUNT || absdiff(p50(a), p50(f)) <= tol;
-	int max_ok = !both || absdiff(max_of(a), max_of(f)) <= tol;
-	char label[64];
+	struct dist da = distribution(a, scratch), df = distribution(f, scratch);
+	struct pairs p = { 0 };
+	int count_ok = a->n == f->n, p50_checked = count_ok && a->n >= MIN_P50_COUNT;
+	int p50_ok = !p50_checked || abs64(da.p50 - df.p50) <= tol;
+	char label[48];
 
 	group_label(s, label, sizeof(label));
+	if (count_ok)
+		p = pair_up(a, f, tol);
+	add_pairs(t, &p, label);
+	if (p50_checked && abs64(da.p50 - df.p50) >= t->worst_p50) {
+		t->worst_p50 = abs64(da.p50 - df.p50);
+		snprintf(t->worst_p50_at, sizeof(t->worst_p50_at), "%s", label);
+	}
 	t->rows++;
 	t->spans[0][s->fam] += a->n;
 	t->spans[1][s->fam] += f->n;
-	if (both && a->n >= MIN_P50_COUNT)
-		note_worst(absdiff(p50(a), p50(f)), &t->worst_p50, t->worst_p50_at, label);
-	if (both)
-		note_worst(absdiff(max_of(a), max_of(f)), &t->worst_max, t->worst_max_at, label);
-	if (!count_ok || !p50_ok || !max_ok)
-		t->mismatches++;
-	printf("%s %9zu %9zu %9.3f %9.3f %10.3f %10.3f  %s%s%s%s\n", label, a->n, f->n,
-	       p50(a) / 1e3, p50(f) / 1e3, max_of(a) / 1e3, max_of(f) / 1e3,
-	       count_ok && p50_ok && max_ok ? "OK" : "MISMATCH", count_ok ? "" : " count",
-	       p50_ok ? "" : " p50", max_ok ? "" : " max");
+	t->mismatches += !count_ok || !p50_ok || p.contra;
+	printf("%s %9zu %9zu %8.3f %8.3f %9.3f %9.3f %6zu  %s%s%s%s%s\n", label, a->n, f->n,
+	       da.p50 / 1e3, df.p50 / 1e3, da.max / 1e3, df.max / 1e3, p.delayed,
+	       count_ok && p50_ok && !p.contra ? "OK" : "MISMATCH",
+	       count_ok ? "" : " count", p50_ok ? "" : " p50",
+	       p.contra ? " latscope-before-ftrace" : "",
+	       count_ok && abs64(da.max - df.max) > tol ? " (max apart: delayed pair)" : "");
 }
 
-static void compare(const struct spans *ls, const struct spans *ft, uint64_t tol,
+static void compare(const struct spans *ls, const struct spans *ft, int64_t tol,
 		    struct tally *t)
 {
+	int64_t *scratch = xrealloc(NULL, sizeof(*scratch) * (ls->n > ft->n ? ls->n : ft->n));
 	size_t i = 0, j = 0;
 
-	printf("cpu family   key                  n(latscope) n(ftrace) "
-	       "p50 ls/ft (us)      max ls/ft (us)\n");
+	printf("cpu family   key                   n latscope  n ftrace   p50 ls   p50 ft"
+	       "    max ls    max ft delayd  (us)\n");
 	while (i < ls->n || j < ft->n) {
 		int c = i == ls->n ? 1 : j == ft->n ? -1 : cmp_group(&ls->v[i], &ft->v[j]);
 		struct group a = { 0 }, f = { 0 };
@@ -660,53 +849,66 @@ static void compare(const struct spans *ls, const struct spans *ft, uint64_t tol
 			a = next_group(ls, &i);
 		if (c >= 0)
 			f = next_group(ft, &j);
-		compare_row(&a, &f, tol, t);
+		compare_row(&a, &f, tol, scratch, t);
 	}
+	free(scratch);
 }
 
 /* --- main --------------------------------------------------------------- */
 
+struct opts {
+	int64_t margin, tol;
+	long exclude_tgid;
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: ftrace_compare [--margin-us N] [--tol-us T] CAPTURE FTRACE_TEXT\n"
-		   "Compare a latscoped --record capture with a trace_clock=mono tracefs\n"
-		   "`trace` file: per-CPU span counts per key must be equal, p50 and max\n"
-		   "durations within T us (default 2). N: margin inside both coverages\n"
-		   "(default 100000). Exit 0 agree, 1 mismatch or too little data, 2 bad input.\n");
+	fprintf(f, "Usage: ftrace_compare [--margin-us N] [--tol-us T] [--exclude-tgid P] CAPTURE FTRACE\n"
+		   "Compare a latscoped --record capture with the `trace` file of a tracefs\n"
+		   "instance (trace_clock=mono, events enabled before latscoped started):\n"
+		   "per-CPU span counts per key equal, p50 and per-span durations within T us\n"
+		   "(default 2). N: margin inside both coverages (default 100000). P: ignore\n"
+		   "spans that interrupted threads of process P (needs options/record-tgid).\n"
+		   "Exit 0 agree, 1 mismatch or too little data, 2 bad input.\n");
 }
 
-static int parse_us(const char *opt, const char *s, uint64_t *ns)
+static int parse_num(const char *opt, const char *s, double max, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || *end || !(v >= 0 && v <= 3600e6)) {
-		fprintf(stderr, "ftrace_compare: invalid %s '%s': expected microseconds\n", opt, s);
+	if (end == s || *end || !(v >= 0 && v <= max)) {
+		fprintf(stderr, "ftrace_compare: invalid %s '%s'\n", opt, s);
 		return -1;
 	}
-	*ns = (uint64_t)(v * 1000 + 0.5);
+	*out = v;
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, uint64_t *margin, uint64_t *tol)
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "margin-us", required_argument, NULL, 'm' },
 		{ "tol-us", required_argument, NULL, 't' },
+		{ "exclude-tgid", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	double v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (parse_us("--margin-us", optarg, margin))
-				return -1;
-			break;
 		case 't':
-			if (parse_us("--tol-us", optarg, tol))
+			if (parse_num(c == 'm' ? "--margin-us" : "--tol-us", optarg, 3600e6, &v))
 				return -1;
+			*(c == 'm' ? &o->margin : &o->tol) = (int64_t)(v * 1000 + 0.5);
+			break;
+		case 'x':
+			if (parse_num("--exclude-tgid", optarg, 1 << 30, &v) || v != (long)v)
+				return -1;
+			o->exclude_tgid = (long)v;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -726,9 +928,10 @@ static void print_coverage(const char *what, const struct spans *s)
 }
 
 /* Exit status of the run. */
-static int summarize(const struct tally *t, const struct window *w, uint64_t tol)
+static int summarize(const struct tally *t, const struct window *w, int64_t tol)
 {
-	size_t n[2] = { 0, 0 };
+	const struct pairs *p = &t->pairs;
+	size_t n[2] = { 0, 0 }, npairs = p->alike + p->delayed + p->contra;
 	int fam, side;
 
 	for (side = 0; side < 2; side++)
@@ -741,10 +944,18 @@ static int summarize(const struct tally *t, const struct window *w, uint64_t tol
 		       t->spans[0][fam], t->spans[1][fam]);
 	printf("total    spans compared: latscope %zu, ftrace %zu in %zu groups\n", n[0], n[1],
 	       t->rows);
-	printf("worst |p50 diff| %.3f us (%s), worst |max diff| %.3f us (%s), tolerance %.3f us\n",
-	       t->worst_p50 / 1e3, t->worst_p50_at, t->worst_max / 1e3, t->worst_max_at, tol / 1e3);
+	printf("worst |p50 diff| %.3f us (%s); tolerance %.3f us\n", t->worst_p50 / 1e3,
+	       t->worst_p50_at, tol / 1e3);
+	printf("pairs: %zu alike (worst |dur diff| %.3f us, %s), %zu delayed (%.3f%%, "
+	       "latscope's probe up to %.1f us after ftrace's), %zu latscope-before-ftrace\n",
+	       p->alike, p->worst_alike / 1e3, t->worst_alike_at, p->delayed,
+	       npairs ? 100.0 * p->delayed / npairs : 0.0, p->worst_delay / 1e3, p->contra);
 	if (t->mismatches) {
 		printf("FAIL: %zu of %zu groups disagree\n", t->mismatches, t->rows);
+		return 1;
+	}
+	if (p->delayed > npairs * MAX_DELAYED_PCT / 100) {
+		printf("FAIL: more than %.1f%% of the pairs timed apart\n", MAX_DELAYED_PCT);
 		return 1;
 	}
 	if (w->t1 - w->t0 < MIN_WINDOW_NS || n[1] < MIN_SPANS) {
@@ -758,32 +969,38 @@ static int summarize(const struct tally *t, const struct window *w, uint64_t tol
 
 int main(int argc, char **argv)
 {
-	uint64_t margin = 100000000ull, tol = 2000, unpaired;
+	struct opts o = { .margin = 100000000, .tol = 2000, .exclude_tgid = -1 };
 	struct spans ls = { 0 }, ft = { 0 };
+	struct tids excl = { 0 };
 	struct tally t = { 0 };
 	struct window w;
+	uint64_t unpaired;
 	unsigned ncpus;
 	int rc = 1;
 
-	if (parse_opts(argc, argv, &margin, &tol))
+	if (parse_opts(argc, argv, &o))
 		return 2;
 	ncpus = read_capture(argv[optind], &ls);
-	unpaired = read_ftrace(argv[optind + 1], ncpus, &ft);
+	unpaired = read_ftrace(argv[optind + 1], ncpus, o.exclude_tgid, &ft, &excl);
 	print_coverage("capture", &ls);
 	print_coverage("ftrace ", &ft);
-	printf("ftrace: %llu entries/exits without their pair (outside the window)\n",
-	       (unsigned long long)unpaired);
+	printf("ftrace: %llu entries/exits without their pair\n", (unsigned long long)unpaired);
+	if (o.exclude_tgid >= 0) {
+		size_t nl = exclude(&ls, &excl), nf = exclude(&ft, &excl);
+
+		printf("excluded process %ld (%zu threads seen): %zu latscope, %zu ftrace spans\n",
+		       o.exclude_tgid, excl.n, nl, nf);
+	}
 	if (!ls.n || !ft.n) {
 		printf("FAIL: %s has no spans\n", ls.n ? "the ftrace text" : "the capture");
-	} else if (choose_window(&ls, &ft, margin, &w) == 0) {
+	} else if (choose_window(&ls, &ft, argv[optind + 1], o.margin, &w) == 0) {
 		clip_sort(&ls, &w);
 		clip_sort(&ft, &w);
-		compare(&ls, &ft, tol, &t);
-		rc = summarize(&t, &w, tol);
-	} else {
-		printf("FAIL: no comparison window\n");
+		compare(&ls, &ft, o.tol, &t);
+		rc = summarize(&t, &w, o.tol);
 	}
 	free(ls.v);
 	free(ft.v);
+	free(excl.v);
 	return rc;
 }

@@ -2,9 +2,9 @@
 # latscope against the kernel's own ftrace, on the real BPF programs: trace
 # the same tracepoints in a private tracefs instance while latscoped records
 # a workload (loopback TCP, block I/O, 1 ms sleepers), then require equal
-# per-CPU counts per key and p50/max within 2 us (ftrace_compare), no drops,
-# no ftrace overrun, the socket's softirq total equal to the capture's, a
-# clean exit and no latscope program left loaded.
+# per-CPU counts per key, p50 and max within 2 us (ftrace_compare; max is
+# checked pair by pair), no drops, no ftrace overrun, the socket's softirq
+# total equal to the capture's, a clean exit, no latscope program left loaded.
 #   tests/integ/test_ftrace_agreement.sh [BUILD]
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -12,8 +12,11 @@ set -u
 TRACEFS=/sys/kernel/tracing
 INST=$TRACEFS/instances/latscope_test_$$
 WORKLOAD_SEC=${WORKLOAD_SEC:-5}
-REC_SIZE=32 # sizeof(struct ls_rec) == sizeof(struct ls_capture_hdr)
 K_SOFTIRQ=2 # LS_K_SOFTIRQ
+# BPF programs never run while a thread of PID 1 is current on the sandbox
+# kernels this runs on (bpftrace sees none of them either), while ftrace does:
+# spans that interrupted PID 1 are left out on both sides.
+HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 
 cleanup() {
 	if [ -d "$INST" ]; then
@@ -24,11 +27,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Per-CPU ftrace buffer: 64 MiB (several times what the workload writes),
+# less on big or small machines: at most 1/8 of the available memory in all.
+buffer_kb() {
+	local avail
+	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	avail=$((avail / 8 / $(nproc)))
+	echo $((avail < 65536 ? avail : 65536))
+}
+
 setup_instance() {
 	local e ev names=
 	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
-	mkdir "$INST" && echo mono >"$INST/trace_clock" && echo 65536 >"$INST/buffer_size_kb" ||
-		return 1
+	mkdir "$INST" && echo mono >"$INST/trace_clock" && echo "$(buffer_kb)" >"$INST/buffer_size_kb" &&
+		echo 1 >"$INST/options/record-tgid" || return 1
 	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit; do
 		echo 1 >"$INST/events/$e/enable" || return 1
 	done
@@ -65,11 +77,10 @@ still_loaded() {
 	echo "$left" | paste -sd' '
 }
 
-# Softirq records among the first N records of the capture (the kind byte is
-# the 31st of each record), counted straight from the file.
+# Softirq records among the first N records of the capture, counted straight
+# from the file.
 capture_softirqs() {
-	tail -c +$((REC_SIZE + 1)) "$LS_TMP/cap" | head -c $(($1 * REC_SIZE)) |
-		od -An -v -tu1 -w$REC_SIZE | awk -v k=$K_SOFTIRQ '$31 == k { n++ } END { print n + 0 }'
+	"$BUILD/tests/integ/capture_count" "$LS_TMP/cap" $K_SOFTIRQ "$1"
 }
 
 # Softirq total from the socket, with the number of records the daemon had
@@ -116,15 +127,16 @@ check "ftrace lost nothing (overrun 0, dropped 0)" \
 	test "$(ftrace_stat overrun)" = 0 -a "$(ftrace_stat 'dropped events')" = 0
 
 if [ -n "$total" ]; then
-	set -- $total
-	in_cap=$(capture_softirqs "$1")
-	echo "socket: softirq count $2 after $1 records; capture: $in_cap softirq records among its first $1"
-	check "socket softirq total equals the capture's softirq records" test "$2" = "$in_cap"
+	read -r agg_records hist_softirqs <<<"$total"
+	in_cap=$(capture_softirqs "$agg_records")
+	echo "socket: softirq count $hist_softirqs after $agg_records records;" \
+		"capture: $in_cap softirq records among its first $agg_records"
+	check "socket softirq total equals the capture's softirq records" test "$hist_softirqs" = "$in_cap"
 fi
 
 cp "$INST/trace" "$LS_TMP/ftrace.txt"
-echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines, capture: $(($(stat -c %s "$LS_TMP/cap") / REC_SIZE - 1)) records"
-"$BUILD/tests/integ/ftrace_compare" "$LS_TMP/cap" "$LS_TMP/ftrace.txt"
+echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines, capture: $(stat -c %s "$LS_TMP/cap") bytes"
+"$BUILD/tests/integ/ftrace_compare" --exclude-tgid "$HIDDEN_TGID" "$LS_TMP/cap" "$LS_TMP/ftrace.txt"
 check "latscope counts and durations agree with ftrace" test $? -eq 0
 
 left=$(still_loaded <<<"$our_ids")

@@ -28,6 +28,7 @@ static const char *const vectors[] = {
 
 static const uint32_t classes[] = {
 	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_SOFTIRQ_RAISE, LS_K_VECTOR,
+	LS_K_HRTIMER, LS_K_HRTIMER_LATE, LS_K_HRTIMER_EARLY, LS_K_HRTIMER_WAKEUP,
 };
 
 static void flip_case(char *s)
@@ -39,16 +40,18 @@ static void flip_case(char *s)
 
 static void test_class_names(void **state)
 {
-	static const char *const want[] = { "hardirq", "softirq", "softirq_raise", "vector" };
+	static const char *const want[] = { "hardirq", "softirq", "softirq_raise", "vector",
+					     "hrtimer", "hrtimer_late", "hrtimer_early",
+					     "hrtimer_wakeup" };
 
 	(void)state;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(ls_class_name(classes[i]), want[i]);
 		assert_int_equal(ls_class_from_name(want[i]), (int)classes[i]);
 	}
 	assert_int_equal(ls_class_from_name("SoftIRQ_Raise"), LS_K_SOFTIRQ_RAISE);
 	assert_null(ls_class_name(LS_K_NONE));
-	assert_null(ls_class_name(5));
+	assert_null(ls_class_name(LS_K_HRTIMER_WAKEUP + 1));
 	assert_null(ls_class_name(LS_K_MAX));
 	assert_null(ls_class_name(UINT32_MAX));
 	assert_int_equal(ls_class_from_name(""), -1);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The few kernel structures latscope's BPF programs read, with only the
+ * fields they use. preserve_access_index makes every access a CO-RE
+ * relocation: libbpf finds the real offsets in the running kernel's BTF at
+ * load time, so these need not match any kernel's layout (docs/design.md).
+ */
+#ifndef LATSCOPE_CORE_TYPES_H
+#define LATSCOPE_CORE_TYPES_H
+
+#include <linux/types.h>
+
+typedef __s64 ktime_t;
+
+struct timerqueue_node {
+	ktime_t expires;
+} __attribute__((preserve_access_index));
+
+struct hrtimer {
+	struct timerqueue_node node;
+	ktime_t _softexpires;
+	void *function;
+	__u8 is_soft;  /* since 4.16; probed with bpf_core_field_exists */
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+struct hrtimer_sleeper {
+	struct hrtimer timer;
+	struct task_struct *task;
+} __attribute__((preserve_access_index));
+
+#endif
