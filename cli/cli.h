@@ -42,5 +42,6 @@ extern const struct cli_cmd cmd_status;
 extern const struct cli_cmd cmd_cpus;
 extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
+extern const struct cli_cmd cmd_timers;
 
 #endif

@@ -217,11 +217,14 @@ const struct cli_cmd cmd_hist = {
 	.summary = "latency histogram of one class",
 	.usage = "usage: latscope hist CLASS [--cpu N] [--key K]\n\n"
 		 "Percentiles and a bar chart of CLASS's latency histogram. CLASS is\n"
-		 "hardirq, softirq, softirq_raise or vector. All CPUs and keys are\n"
-		 "merged unless narrowed:\n\n"
+		 "hardirq, softirq, softirq_raise, vector, hrtimer, hrtimer_late,\n"
+		 "hrtimer_early or hrtimer_wakeup. All CPUs and keys are merged\n"
+		 "unless narrowed:\n\n"
 		 "  --cpu N   only CPU N\n"
-		 "  --key K   only key K: an irq number, a softirq (NET_RX) or a vector\n"
-		 "            (local_timer); 'latscope keys CLASS' lists them\n"
+		 "  --key K   only key K: an irq number, a softirq (NET_RX), a vector\n"
+		 "            (local_timer), a timer function (tick_nohz_handler) or,\n"
+		 "            for hrtimer_wakeup, a thread id; 'latscope keys CLASS'\n"
+		 "            lists them\n"
 		 CLI_GLOBAL_HELP,
 	.run = run,
 };

@@ -28,6 +28,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_cpus,
 	&cmd_hist,
 	&cmd_keys,
+	&cmd_timers,
 	&cmd_help,
 };
 

@@ -197,13 +197,18 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_hist(d->agg, cls, cpu, key, err);
 	}
+	if (!strcmp(rq->method, "timers")) {
+		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
+			return NULL;
+		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
+	}
 	if (!strcmp(rq->method, "keys")) {
 		if (ls_req_check_members(rq, keys_p, err) || get_class(rq, &cls, err) ||
 		    get_cpu(rq, d, &cpu, err))
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers)",
 		   rq->method);
 	return NULL;
 }

@@ -243,3 +243,87 @@ int ls_report_parse_key(uint32_t cls, const char *name, uint32_t *key, struct ls
 		   name, ls_class_name(cls));
 	return -1;
 }
+
+/* Percentile summary of one (class, cpu, key) series, or NULL when empty. */
+static json_object *series_summary(const struct ls_agg *a, uint32_t cls, uint32_t cpu,
+				   uint32_t key)
+{
+	json_object *o;
+	struct ls_hist h;
+
+	ls_hist_init(&h);
+	ls_agg_merge(a, cls, cpu, key, &h);
+	if (!h.count) {
+		ls_hist_free(&h);
+		return NULL;
+	}
+	o = json_object_new_object();
+	add_u64(o, "count", h.count);
+	add_u64(o, "p50_ns", ls_hist_percentile(&h, 50));
+	add_u64(o, "p99_ns", ls_hist_percentile(&h, 99));
+	add_u64(o, "max_ns", h.max);
+	ls_hist_free(&h);
+	return o;
+}
+
+static uint64_t late_max(json_object *t)
+{
+	json_object *late;
+
+	if (!json_object_object_get_ex(t, "late", &late))
+		return 0;
+	return json_object_get_uint64(json_object_object_get(late, "max_ns"));
+}
+
+static int by_late_desc(const void *x, const void *y)
+{
+	uint64_t a = late_max(*(json_object *const *)x), b = late_max(*(json_object *const *)y);
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static json_object *cpu_timers(const struct ls_agg *a, uint32_t cpu)
+{
+	struct keys_ctx c = { .cls = LS_K_HRTIMER, .cpu = cpu };
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	ls_agg_foreach(a, collect_key, &c);
+	for (i = 0; i < c.n; i++) {
+		json_object *t = json_object_new_object(), *v;
+		uint32_t k = c.keys[i];
+
+		json_object_object_add(t, "function", key_obj(LS_K_HRTIMER, k));
+		if ((v = series_summary(a, LS_K_HRTIMER, cpu, k)))
+			json_object_object_add(t, "run", v);
+		if ((v = series_summary(a, LS_K_HRTIMER_LATE, cpu, k)))
+			json_object_object_add(t, "late", v);
+		if ((v = series_summary(a, LS_K_HRTIMER_EARLY, cpu, k)))
+			json_object_object_add(t, "early", v);
+		json_object_array_add(arr, t);
+	}
+	free(c.keys);
+	json_object_array_sort(arr, by_late_desc);
+	return arr;
+}
+
+json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
+{
+	json_object *res = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	unsigned c;
+
+	add_u64(res, "ncpus", ncpus);
+	for (c = 0; c < ncpus; c++) {
+		json_object *co;
+
+		if (cpu >= 0 && c != (uint64_t)cpu)
+			continue;
+		co = json_object_new_object();
+		add_u64(co, "cpu", c);
+		json_object_object_add(co, "timers", cpu_timers(a, c));
+		json_object_array_add(arr, co);
+	}
+	json_object_object_add(res, "cpus", arr);
+	return res;
+}

@@ -20,6 +20,9 @@ json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 /* hist view; cpu/key < 0 merge all. NULL + err (not_found) when empty. */
 json_object *ls_report_hist(const struct ls_agg *a, uint32_t cls, int64_t cpu,
 			    int64_t key, struct ls_err *err);
+/* timers view: per CPU (or only `cpu`), per timer function: expiry count,
+ * lateness (late/early split) and run time, worst lateness first. */
+json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu);
 /* keys view, sorted by max descending. */
 json_object *ls_report_keys(const struct ls_agg *a, uint32_t cls, int64_t cpu);
 

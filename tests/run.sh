@@ -26,8 +26,9 @@ run_one() { # name, command...
 		passed=$((passed + 1)); echo "PASS $name ($((SECONDS - t0))s)"
 	else
 		failed=$((failed + 1)); failures+=("$name")
-		echo "FAIL $name (exit $rc, $((SECONDS - t0))s); output:"
-		sed 's/^/    /' "$log" | tail -n 60
+		echo "FAIL $name (exit $rc, $((SECONDS - t0))s); failed checks, then the output's end:"
+		grep -E '^not ok|MISMATCH|FAIL|ERROR|Sanitizer|runtime error' "$log" | head -n 40 | sed 's/^/  ! /'
+		sed 's/^/    /' "$log" | tail -n 40
 	fi
 	[ -n "${LATSCOPE_VERBOSE:-}" ] && sed 's/^/    /' "$log"
 	rm -f "$log"

@@ -64,10 +64,16 @@ check() {
 # connection on $tmp/NAME.sock. serve_cmd NAME CMD: run CMD per connection.
 serve_cmd() {
 	local sock=$tmp/$1.sock
-	socat UNIX-LISTEN:"$sock",fork SYSTEM:"$2" 2>/dev/null &
+	# read the request first: closing with it unread would reset the
+	# connection and could discard the response before the client reads it
+	socat UNIX-LISTEN:"$sock",fork SYSTEM:"head -n1 >/dev/null; $2" 2>/dev/null &
 	pids+=($!)
-	for _ in $(seq 100); do [ -S "$sock" ] && return; sleep 0.02; done
-	echo "# socat did not create $sock"
+	# the file appears at bind(), before listen(): wait for the listener
+	for _ in $(seq 100); do
+		ss -Hxl 2>/dev/null | grep -qF "$sock" && return
+		sleep 0.02
+	done
+	echo "# socat is not listening on $sock"
 }
 serve() {
 	serve_cmd "$1" "cat $tmp/$1.resp"
@@ -85,7 +91,7 @@ check "--help exits 0" 0 "usage: latscope" --stdout -- "$B" --help
 check "-h exits 0" 0 "usage: latscope" --stdout -- "$B" -h
 check "help exits 0" 0 "Commands:" --stdout -- "$B" help
 check "--version prints the version" 0 "^latscope [0-9]+\.[0-9]+" --stdout -- "$B" --version
-for c in status cpus hist keys help; do
+for c in status cpus hist keys timers help; do
 	check "$c --help exits 0 with its usage" 0 "usage: latscope $c" --stdout -- "$B" "$c" --help
 	check "--help $c exits 0 with its usage" 0 "usage: latscope $c" --stdout -- "$B" --help "$c"
 	check "$c -h exits 0" 0 "usage: latscope $c" --stdout -- "$B" "$c" -h

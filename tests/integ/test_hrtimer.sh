@@ -32,6 +32,8 @@ start_daemon --record "$LS_TMP/cap"
 read -r tid n <"$LS_TMP/probe"
 h=$(req "{\"method\":\"hist\",\"class\":\"hrtimer_wakeup\",\"key\":$tid}")
 keys=$(req '{"method":"keys","class":"hrtimer"}')
+timers=$("$BUILD/latscope" --socket "$SOCK" --json timers)
+timers_human=$("$BUILD/latscope" --socket "$SOCK" timers)
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 echo 0 >"$INST/tracing_on"
 grep hrtimer_expire_entry "$INST/trace" >"$LS_TMP/ftrace"
@@ -76,6 +78,9 @@ name=$(jq -r .result.key.name <<<"$h")
 check "key named after the sleeping task ($name)" test "$name" = "timer_probe-$tid"
 check "hrtimer run times keyed by symbolized function (hrtimer_wakeup present)" \
 	test "$(jq '[.result.keys[] | select(.name == "hrtimer_wakeup")] | length' <<<"$keys")" -eq 1
+wk=$(jq '[.cpus[].timers[] | select(.function.name == "hrtimer_wakeup") | .run.count] | add' <<<"$timers")
+check "timers view: hrtimer_wakeup expiries across CPUs ($wk) include this thread's $matched" test "$wk" -ge "$matched"
+check "timers table names the functions" grep -q "hrtimer_wakeup" <<<"$timers_human"
 awk '{ print $2 }' "$LS_TMP/ls" | sort -n | awk '{ v[NR] = $1 } END {
 	printf "latscope lateness (vs requested) over %d wakeups: p50 %d ns, max %d ns\n", NR, v[int(NR/2)+1], v[NR] }'
 tail -n +2 "$LS_TMP/probe" | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END {

@@ -45,10 +45,12 @@ int main(int argc, char **argv)
 		late[i] = ns_of(&now) - req[i];
 	}
 	out = fopen(argv[3], "w");
-	if (!out)
-		return 1;
-	fprintf(out, "%d %ld\n", (int)gettid(), n);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%lld %lld\n", req[i], late[i]);
-	return fclose(out) ? 1 : 0;
+	if (out) {
+		fprintf(out, "%d %ld\n", (int)gettid(), n);
+		for (i = 0; i < n; i++)
+			fprintf(out, "%lld %lld\n", req[i], late[i]);
+	}
+	free(late);
+	free(req);
+	return out && !fclose(out) ? 0 : 1;
 }
