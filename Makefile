@@ -46,7 +46,8 @@ JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CFLAGS += $(JSON_CFLAGS)
 
 .PHONY: all deps run test test-unit test-integ test-san bench clean
-all: $(BUILD)/latscoped $(BUILD)/latscope $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS)
+all: $(BUILD)/latscoped $(BUILD)/latscope $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) \
+	$(BUILD)/tests/fuzz_ftrace_text
 
 # Installs the Debian 12 packages the build, tests and benchmarks need
 # (only the missing ones; a no-op when everything is present).
@@ -99,6 +100,13 @@ $(BUILD)/latscope: $(CLI_OBJS) $(BUILD)/liblatscope.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatscope.a $(BUILD)/latscope.bpf.o $(wildcard lib/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) -lcmocka $(JSON_LIBS) $(LIBBPF_LIBS) -lm
+
+# libFuzzer target for lib/ftrace_text.c: always clang with fuzzer+ASan+UBSan,
+# whatever SAN is (tests/integ/test_fuzz_ftrace_text.sh runs it).
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -g -O1 -Iinclude -Ilib \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(BUILD)/tests/fuzz_ftrace_text: tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c lib/ftrace_text.h | $(BUILD)/tests
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm

@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(
   make gcc clang llvm pkg-config            # toolchain (clang/llvm-strip for BPF)
+  libclang-rt-14-dev                        # libFuzzer runtime for the parser fuzz test
   libbpf-dev bpftool libelf-dev zlib1g-dev  # BPF loading, skeletons
   libjson-c-dev libsystemd-dev              # socket protocol, journal/notify
   libcmocka-dev                             # unit tests
