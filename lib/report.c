@@ -69,7 +69,20 @@ static json_object *class_summary(const struct ls_agg *a, uint32_t cls, uint32_t
 	return o;
 }
 
-json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
+static json_object *cpu_classes(const struct ls_agg *a, uint32_t cpu)
+{
+	json_object *classes = json_object_new_object();
+	const uint32_t *cls;
+
+	for (cls = ls_report_classes; *cls != LS_K_NONE; cls++)
+		json_object_object_add(classes, ls_class_name(*cls), class_summary(a, *cls, cpu));
+	return classes;
+}
+
+/* {"ncpus": N, "cpus": [{"cpu": c, member: fn(c)}...]} for all CPUs or one. */
+static json_object *per_cpu_view(const struct ls_agg *a, unsigned ncpus, int64_t cpu,
+				 const char *member,
+				 json_object *(*fn)(const struct ls_agg *, uint32_t))
 {
 	json_object *res = json_object_new_object();
 	json_object *arr = json_object_new_array();
@@ -77,22 +90,22 @@ json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 
 	add_u64(res, "ncpus", ncpus);
 	for (c = 0; c < ncpus; c++) {
-		json_object *co, *classes;
-		const uint32_t *cls;
+		json_object *co;
 
 		if (cpu >= 0 && c != (uint64_t)cpu)
 			continue;
 		co = json_object_new_object();
-		classes = json_object_new_object();
 		add_u64(co, "cpu", c);
-		for (cls = ls_report_classes; *cls != LS_K_NONE; cls++)
-			json_object_object_add(classes, ls_class_name(*cls),
-					       class_summary(a, *cls, c));
-		json_object_object_add(co, "classes", classes);
+		json_object_object_add(co, member, fn(a, c));
 		json_object_array_add(arr, co);
 	}
 	json_object_object_add(res, "cpus", arr);
 	return res;
+}
+
+json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
+{
+	return per_cpu_view(a, ncpus, cpu, "classes", cpu_classes);
 }
 
 static json_object *buckets(const struct ls_hist *h)
@@ -309,21 +322,5 @@ static json_object *cpu_timers(const struct ls_agg *a, uint32_t cpu)
 
 json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 {
-	json_object *res = json_object_new_object();
-	json_object *arr = json_object_new_array();
-	unsigned c;
-
-	add_u64(res, "ncpus", ncpus);
-	for (c = 0; c < ncpus; c++) {
-		json_object *co;
-
-		if (cpu >= 0 && c != (uint64_t)cpu)
-			continue;
-		co = json_object_new_object();
-		add_u64(co, "cpu", c);
-		json_object_object_add(co, "timers", cpu_timers(a, c));
-		json_object_array_add(arr, co);
-	}
-	json_object_object_add(res, "cpus", arr);
-	return res;
+	return per_cpu_view(a, ncpus, cpu, "timers", cpu_timers);
 }
