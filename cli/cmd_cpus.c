@@ -71,20 +71,7 @@ static int human(json_object *r)
 
 static int run(const struct cli_opts *o, int argc, char **argv)
 {
-	const char *cpu = NULL;
-	const struct args_opt opts[] = { { "cpu", &cpu }, { 0 } };
-	json_object *req;
-	int rc, n = 0;
-
-	rc = args_parse(&cmd_cpus, argc, argv, opts, NULL, NULL);
-	if (!rc && cpu)
-		rc = args_cpu(&cmd_cpus, cpu, &n);
-	if (rc)
-		return rc;
-	req = request_new("cpus");
-	if (cpu)
-		json_object_object_add(req, "cpu", json_object_new_int(n));
-	return request_run(o, req, human);
+	return request_run_cpu_view(&cmd_cpus, o, argc, argv, "cpus", human);
 }
 
 const struct cli_cmd cmd_cpus = {

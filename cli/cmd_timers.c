@@ -75,20 +75,7 @@ static int human(json_object *r)
 
 static int run(const struct cli_opts *o, int argc, char **argv)
 {
-	const char *cpu = NULL;
-	const struct args_opt opts[] = { { "cpu", &cpu }, { 0 } };
-	json_object *req;
-	int rc, n = 0;
-
-	rc = args_parse(&cmd_timers, argc, argv, opts, NULL, NULL);
-	if (!rc && cpu)
-		rc = args_cpu(&cmd_timers, cpu, &n);
-	if (rc)
-		return rc;
-	req = request_new("timers");
-	if (cpu)
-		json_object_object_add(req, "cpu", json_object_new_int(n));
-	return request_run(o, req, human);
+	return request_run_cpu_view(&cmd_timers, o, argc, argv, "timers", human);
 }
 
 const struct cli_cmd cmd_timers = {

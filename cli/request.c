@@ -6,6 +6,7 @@
 
 #include "client.h"
 #include "jget.h"
+#include "args.h"
 #include "request.h"
 
 json_object *request_new(const char *method)
@@ -128,4 +129,24 @@ int request_run(const struct cli_opts *o, json_object *req,
 	rc = check_response(o, resp, human);
 	json_object_put(resp);
 	return rc;
+}
+
+int request_run_cpu_view(const struct cli_cmd *c, const struct cli_opts *o,
+			 int argc, char **argv, const char *method,
+			 int (*human)(json_object *result))
+{
+	const char *cpu = NULL;
+	const struct args_opt opts[] = { { "cpu", &cpu }, { 0 } };
+	json_object *req;
+	int rc, n = 0;
+
+	rc = args_parse(c, argc, argv, opts, NULL, NULL);
+	if (!rc && cpu)
+		rc = args_cpu(c, cpu, &n);
+	if (rc)
+		return rc;
+	req = request_new(method);
+	if (cpu)
+		json_object_object_add(req, "cpu", json_object_new_int(n));
+	return request_run(o, req, human);
 }

@@ -19,4 +19,12 @@ json_object *request_new(const char *method);
 int request_run(const struct cli_opts *o, json_object *req,
 		int (*human)(json_object *result));
 
+/*
+ * The whole run of a command whose only option is --cpu N and whose request
+ * is {"method": method[, "cpu": N]} (cpus, timers, ...).
+ */
+int request_run_cpu_view(const struct cli_cmd *c, const struct cli_opts *o,
+			 int argc, char **argv, const char *method,
+			 int (*human)(json_object *result));
+
 #endif
