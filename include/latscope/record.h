@@ -38,7 +38,27 @@ enum ls_kind {
 	LS_K_HRTIMER_EARLY = 7, /* derived: how early a timer with slack fired */
 	LS_K_HRTIMER_WAKEUP = 8, /* derived: a sleeper's wakeup timer lateness
 				  * against its requested (soft) expiry; key = pid */
-	LS_K_MAX = 16,          /* room for later families; arrays are sized by it */
+	/* IPIs (bpf/ipi.bpf.c) */
+	LS_K_IPI = 9,           /* struct ls_rec_ipi: one delivery, send on
+				 * arg = sender cpu -> handler entry on h.cpu;
+				 * key = callback (LS_KADDR, 0 = none) */
+	LS_K_IPI_BY_SENDER = 10, /* derived: delivery latency, key = sender cpu */
+	/* Scheduler (bpf/sched.bpf.c) */
+	LS_K_WAKEUP = 11,       /* struct ls_rec_wakeup: sched_waking ->
+				 * switch-in; key = enum ls_sched_class */
+	LS_K_WAKEUP_TIMER = 12, /* derived: hrtimer expiry -> switch-in of the
+				 * task hrtimer_wakeup woke; key = class */
+	/* KVM (bpf/kvm.bpf.c) */
+	LS_K_KVM_EXIT = 13,     /* struct ls_rec_kvm: kvm_exit -> next
+				 * kvm_entry on the vCPU thread; key = reason */
+	LS_K_KVM_GUEST = 14,    /* derived: kvm_entry -> kvm_exit (guest time) */
+	/* Windows (issue 4): derived from the records above by lib/, plus the
+	 * exact preemptirq records when the kernel has those tracepoints. */
+	LS_K_IRQOFF = 16,       /* derived: irq-off windows */
+	LS_K_PREEMPTOFF = 17,   /* derived: preempt-off windows */
+	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable */
+	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable */
+	LS_K_MAX = 32,          /* room for later families; arrays are sized by it */
 };
 
 /* x86 system vectors with irq_vectors tracepoints (key of LS_K_VECTOR). */
@@ -105,6 +125,77 @@ struct ls_rec_hrtimer {
 	char comm[16];    /* comm of h.arg's task, when known */
 };
 
+/*
+ * LS_K_IPI: one IPI delivery to h.cpu (the target). h.ts = the send
+ * (ipi_send_cpu / ipi_send_cpumask, one record per target CPU of a mask),
+ * h.dur = send -> entry of the receiving handler on the target,
+ * h.key = callback's low 32 bits (LS_KADDR; 0 = no callback, e.g. a
+ * reschedule), h.pid = sending task, h.arg = sender CPU. When one handler
+ * run serves several queued sends, one record is emitted for the first
+ * send and the others are counted in `coalesced` (no latency invented).
+ */
+struct ls_rec_ipi {
+	struct ls_rec h;
+	__u32 callsite;   /* low 32 bits of the send call site (LS_KADDR) */
+	__u8 vector;      /* enum ls_vector of the receiving handler */
+	__u8 pad;
+	__u16 coalesced;  /* further sends served by this run (saturating) */
+	char comm[16];    /* sending task */
+};
+
+/* Scheduling class of a woken task (key of LS_K_WAKEUP*). */
+enum ls_sched_class {
+	LS_SCHED_NORMAL = 0, /* fair, batch, idle policies */
+	LS_SCHED_RT = 1,
+	LS_SCHED_DL = 2,
+	LS_SCHED_MAX,
+};
+
+/* ls_rec_wakeup.wflags */
+#define LS_WF_NEW      (1u << 0) /* sched_wakeup_new (fork) */
+#define LS_WF_MIGRATED (1u << 1) /* switched in on another CPU than targeted */
+#define LS_WF_PREEMPT  (1u << 2) /* should have preempted the running task
+				  * (RT/DL woken onto a lower-priority one) */
+#define LS_WF_TIMER    (1u << 3) /* woken by hrtimer_wakeup; since_expiry set */
+
+/*
+ * LS_K_WAKEUP: one wakeup. h.ts = sched_waking (or sched_wakeup_new),
+ * h.dur = -> the woken task switched in, h.cpu = CPU it ran on,
+ * h.key = enum ls_sched_class, h.pid = the task running on the target CPU
+ * when the wakeup arrived (the culprit of the delay), h.arg = woken tid.
+ */
+struct ls_rec_wakeup {
+	struct ls_rec h;
+	__s64 since_expiry; /* LS_WF_TIMER: hrtimer hard expiry -> switch-in */
+	__u16 waker_cpu;
+	__u8 prio;          /* woken task's kernel prio (0..139) */
+	__u8 culprit_prio;
+	__u32 wflags;       /* LS_WF_* */
+	char comm[16];      /* woken task */
+	char culprit_comm[16];
+};
+
+/* Instruction set of a KVM exit (kvm_exit's isa field). */
+#define LS_KVM_ISA_UNKNOWN 0
+#define LS_KVM_ISA_VMX 1
+#define LS_KVM_ISA_SVM 2
+
+/*
+ * LS_K_KVM_EXIT: one VM exit of a vCPU thread. h.ts = kvm_exit, h.dur =
+ * exit cost (kvm_exit -> next kvm_entry on the same thread), h.cpu = CPU
+ * of the exit, h.key = exit reason as the tracepoint gives it (VMX: with
+ * flag bits, e.g. FAILED_VMENTRY), h.pid = vCPU thread, h.arg = vcpu_id.
+ */
+struct ls_rec_kvm {
+	struct ls_rec h;
+	__u64 guest_ns;   /* previous kvm_entry -> this exit; 0 = unknown */
+	__u64 off_cpu_ns; /* part of h.dur the thread was switched out */
+	__u32 tgid;       /* the VM: its VMM process */
+	__u8 isa;         /* LS_KVM_ISA_* */
+	__u8 pad[3];
+	char comm[16];    /* VMM process comm */
+};
+
 /* Size of a record of this kind in a ring or capture file; 0 = unknown. */
 static inline __u32 ls_rec_size(__u32 kind)
 {
@@ -115,6 +206,12 @@ static inline __u32 ls_rec_size(__u32 kind)
 		return sizeof(struct ls_rec);
 	case LS_K_HRTIMER:
 		return sizeof(struct ls_rec_hrtimer);
+	case LS_K_IPI:
+		return sizeof(struct ls_rec_ipi);
+	case LS_K_WAKEUP:
+		return sizeof(struct ls_rec_wakeup);
+	case LS_K_KVM_EXIT:
+		return sizeof(struct ls_rec_kvm);
 	default:
 		return 0;
 	}
