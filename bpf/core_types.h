@@ -16,17 +16,38 @@ struct timerqueue_node {
 	ktime_t expires;
 } __attribute__((preserve_access_index));
 
+struct hrtimer_clock_base {
+	ktime_t offset;  /* this base's clock minus CLOCK_MONOTONIC */
+} __attribute__((preserve_access_index));
+
 struct hrtimer {
 	struct timerqueue_node node;
 	ktime_t _softexpires;
 	void *function;
+	struct hrtimer_clock_base *base;
 	__u8 is_soft;  /* since 4.16; probed with bpf_core_field_exists */
 } __attribute__((preserve_access_index));
 
+struct thread_info {
+	__u32 cpu;     /* task_cpu() on x86 since 5.16 */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	struct thread_info thread_info;
 	int pid;
 	int tgid;
+	int prio;      /* effective: < 0 deadline, < 100 RT */
+	unsigned long nvcsw, nivcsw; /* times switched out */
 	char comm[16];
+} __attribute__((preserve_access_index));
+
+/* Before 5.16 task_cpu() read task_struct::cpu. */
+struct task_struct___cpu {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+struct rq {
+	struct task_struct *curr;
 } __attribute__((preserve_access_index));
 
 struct hrtimer_sleeper {

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "names.h"
 #include "server.h"
+#include "wakeups.h"
 
 #define DEFAULT_SOCKET "/run/latscope/latscope.sock"
 
@@ -49,6 +50,9 @@ static void usage(FILE *f)
 "      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
 "      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
 "      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
+"      --wakeup-floor-ns N wakeups shorter than N ns are counted in the kernel (log2\n"
+"                          histogram), not emitted as records; 0..1000000000 (default 0:\n"
+"                          emit every wakeup, exact values and worst lists)\n"
 "  -l, --log-level LEVEL   error, warn, info (default), debug\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n");
@@ -75,7 +79,7 @@ static int bad(const char *opt, const char *val, const char *want)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD };
+	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD, O_WFLOOR };
 	static const struct option lo[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, O_LIVE },
@@ -86,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "max-series", required_argument, NULL, O_SERIES },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "wakeup-floor-ns", required_argument, NULL, O_WFLOOR },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -133,6 +138,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_series = v;
 			break;
 		case O_RECORD: o->record_path = optarg; break;
+		case O_WFLOOR:
+			if (parse_uint(optarg, 0, 1000000000, &v))
+				return bad("--wakeup-floor-ns", optarg, "nanoseconds 0..1000000000");
+			o->tracer.wakeup_floor_ns = v;
+			break;
 		case 'l':
 			if ((lvl = ls_log_parse_level(optarg)) < 0)
 				return bad("--log-level", optarg, "error, warn, info or debug");
@@ -324,6 +334,7 @@ int main(int argc, char **argv)
 	d.agg = ls_agg_new(o.max_series);
 	if (!d.agg)
 		goto out;
+	ls_wakeups_set_floor(ls_agg_wakeups(d.agg), o.tracer.wakeup_floor_ns);
 	ls_daemon_ksyms_init(&d);
 	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
 	err = ls_tracer_start(&d.tracer, &o.tracer, ls_daemon_on_record, &d);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The socket methods of docs/protocol.md: status, cpus, hist, keys. */
+/* The socket methods of docs/protocol.md: status, cpus, hist, keys,
+ * timers, wakeups. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,7 +118,9 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(agg, "alloc_failures", st.alloc_failures);
 	add_u64(agg, "unknown_kind", st.unknown_kind);
 	add_u64(agg, "malformed", d->malformed);
+	add_u64(agg, "wakeup_timer_early", st.wakeup_timer_early);
 	json_object_object_add(o, "agg", agg);
+	json_object_object_add(o, "wakeup_tracking", ls_daemon_wakeup_status(d));
 	if (d->capture) {
 		json_object *cap = json_object_new_object();
 
@@ -202,13 +205,22 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "wakeups")) {
+		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
+			return NULL;
+		if (ls_daemon_wakeup_sync(d)) {
+			ls_err_set(err, LS_E_INTERNAL, "reading the below-floor wakeup counts failed");
+			return NULL;
+		}
+		return ls_report_wakeups(d->agg, d->tracer.ncpus, cpu);
+	}
 	if (!strcmp(rq->method, "keys")) {
 		if (ls_req_check_members(rq, keys_p, err) || get_class(rq, &cls, err) ||
 		    get_cpu(rq, d, &cpu, err))
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, wakeups)",
 		   rq->method);
 	return NULL;
 }

@@ -22,6 +22,8 @@ static const char *family_of(const char *tp)
 		return "softirq";
 	if (!strncmp(tp, "hrtimer_", 8))
 		return "hrtimer";
+	if (!strncmp(tp, "sched_", 6))
+		return "wakeup";
 	return "vector";
 }
 
@@ -188,7 +190,10 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_shard_shift = shift;
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
+	t->skel->rodata->ls_wakeup_floor_ns = o->wakeup_floor_ns;
+	t->wakeup_floor_ns = o->wakeup_floor_ns;
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
+	bpf_map__set_max_entries(t->skel->maps.ls_cpu_curr, t->ncpus);
 	err = create_rings(t);
 	if (err)
 		return err;

@@ -18,11 +18,12 @@ struct ls_tracer_opts {
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	uint64_t wakeup_floor_ns;   /* shorter wakeups: counted, not emitted */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, wakeup */
 	bool attached;
 	char reason[112];    /* why not attached */
 };
@@ -35,6 +36,7 @@ struct ls_tracer {
 	unsigned cpus_per_shard;
 	size_t ring_bytes;
 	size_t wakeup_bytes;
+	uint64_t wakeup_floor_ns;
 	int ncpus;                 /* possible CPUs */
 	struct ls_prog_state *progs;
 	struct bpf_link **links;   /* parallel to progs; NULL = not attached */

@@ -13,6 +13,7 @@
 
 #include "agg.h"
 #include "comms.h"
+#include "wakeups.h"
 
 #define CHUNK_BITS 6
 #define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
@@ -30,6 +31,7 @@ struct ls_agg {
 	size_t max_series;
 	struct ls_series **chunks;
 	size_t nchunks;
+	struct ls_wakeups *wakeups;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
 };
 
@@ -68,7 +70,10 @@ struct ls_agg *ls_agg_new(size_t max_series)
 		return NULL;
 	a->slots_log2 = MIN_SLOTS_LOG2;
 	a->slots = calloc(nslots(a), sizeof(*a->slots));
-	if (!a->slots) {
+	a->wakeups = ls_wakeups_new();
+	if (!a->slots || !a->wakeups) {
+		free(a->slots);
+		ls_wakeups_free(a->wakeups);
 		free(a);
 		return NULL;
 	}
@@ -86,6 +91,7 @@ void ls_agg_free(struct ls_agg *a)
 		free(a->chunks[c]);
 	free(a->chunks);
 	free(a->slots);
+	ls_wakeups_free(a->wakeups);
 	free(a);
 }
 
@@ -239,6 +245,27 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		a->st.wakeup_before_soft++;
 }
 
+/*
+ * A wakeup feeds its latency (waking -> switch-in) by class, is offered to
+ * its CPU's worst list, and, when its hrtimer woke it, feeds the timer
+ * expiry -> switch-in latency. An expiry later than the switch-in (a timer
+ * with slack fired before its hard expiry) is counted, not aggregated.
+ */
+static void add_wakeup(struct ls_agg *a, const struct ls_rec_wakeup *r)
+{
+	const struct ls_rec *h = &r->h;
+
+	add_value(a, LS_K_WAKEUP, h->cpu, h->key, h->dur);
+	if (!ls_wakeups_note(a->wakeups, r))
+		a->st.alloc_failures++;
+	if (!(r->wflags & LS_WF_TIMER))
+		return;
+	if (r->since_expiry >= 0)
+		add_value(a, LS_K_WAKEUP_TIMER, h->cpu, h->key, r->since_expiry);
+	else
+		a->st.wakeup_timer_early++;
+}
+
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
@@ -259,6 +286,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		break;
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
+		break;
+	case LS_K_WAKEUP:
+		add_wakeup(a, (const struct ls_rec_wakeup *)r);
 		break;
 	default:
 		a->st.unknown_kind++;
@@ -292,6 +322,11 @@ size_t ls_agg_merge(const struct ls_agg *a, uint32_t cls, int64_t cpu,
 			merged++;
 	}
 	return merged;
+}
+
+struct ls_wakeups *ls_agg_wakeups(const struct ls_agg *a)
+{
+	return a->wakeups;
 }
 
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st)

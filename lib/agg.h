@@ -57,7 +57,14 @@ struct ls_agg_stats {
 	uint64_t wakeup_before_soft; /* hrtimer_wakeup fired before its soft
 				      * expiry (should never happen); not
 				      * aggregated, counted here */
+	uint64_t wakeup_timer_early; /* LS_WF_TIMER wakeup switched in before
+				      * its hard expiry (timer slack): not
+				      * aggregated, counted here */
 };
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
+
+/* Worst wakeups per CPU and below-floor counts (lib/wakeups.h); owned by
+ * the aggregator, never NULL. */
+struct ls_wakeups *ls_agg_wakeups(const struct ls_agg *a);
 
 #endif

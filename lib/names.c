@@ -27,6 +27,8 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_HRTIMER_LATE] = "hrtimer_late",
 	[LS_K_HRTIMER_EARLY] = "hrtimer_early",
 	[LS_K_HRTIMER_WAKEUP] = "hrtimer_wakeup",
+	[LS_K_WAKEUP] = "wakeup",
+	[LS_K_WAKEUP_TIMER] = "wakeup_timer",
 };
 
 static const struct ls_ksyms *ksyms;
@@ -61,6 +63,17 @@ static const char *const vector_names[LS_V_MAX] = {
 	[LS_V_REBOOT] = "reboot",
 };
 
+static const char *const sched_class_names[LS_SCHED_MAX] = {
+	[LS_SCHED_NORMAL] = "normal",
+	[LS_SCHED_RT] = "rt",
+	[LS_SCHED_DL] = "dl",
+};
+
+static int is_wakeup_class(uint32_t cls)
+{
+	return cls == LS_K_WAKEUP || cls == LS_K_WAKEUP_TIMER;
+}
+
 static const char *name_at(const char *const *tab, size_t n, uint32_t i)
 {
 	return i < n ? tab[i] : NULL;
@@ -93,6 +106,11 @@ const char *ls_softirq_name(uint32_t vec)
 const char *ls_vector_name(uint32_t v)
 {
 	return name_at(vector_names, ARRAY_SIZE(vector_names), v);
+}
+
+const char *ls_sched_class_name(uint32_t c)
+{
+	return name_at(sched_class_names, ARRAY_SIZE(sched_class_names), c);
 }
 
 /*
@@ -187,6 +205,8 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 		name = ls_softirq_name(key);
 	else if (cls == LS_K_VECTOR)
 		name = ls_vector_name(key);
+	else if (is_wakeup_class(cls))
+		name = ls_sched_class_name(key);
 	else if (cls == LS_K_HARDIRQ) {
 		irq_name(key, buf, len);
 		return buf;
@@ -264,6 +284,8 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 		i = index_of(softirq_names, ARRAY_SIZE(softirq_names), s);
 	else if (cls == LS_K_VECTOR)
 		i = index_of(vector_names, ARRAY_SIZE(vector_names), s);
+	else if (is_wakeup_class(cls))
+		i = index_of(sched_class_names, ARRAY_SIZE(sched_class_names), s);
 	else if (cls == LS_K_HARDIRQ)
 		return parse_irq_name(s, key);
 	else if (is_timer_fn_class(cls)) {

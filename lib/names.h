@@ -21,6 +21,8 @@ int ls_class_from_name(const char *name);
 const char *ls_softirq_name(uint32_t vec);
 /* "local_timer", "call_function", ... (tracepoint stem); NULL if unknown. */
 const char *ls_vector_name(uint32_t v);
+/* enum ls_sched_class: "normal", "rt", "dl"; NULL if unknown. */
+const char *ls_sched_class_name(uint32_t c);
 
 /*
  * Human name of a key within a class, written into buf: softirq and vector

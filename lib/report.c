@@ -103,6 +103,13 @@ static json_object *per_cpu_view(const struct ls_agg *a, unsigned ncpus, int64_t
 	return res;
 }
 
+json_object *ls_report_per_cpu(const struct ls_agg *a, unsigned ncpus, int64_t cpu,
+			       const char *member,
+			       json_object *(*fn)(const struct ls_agg *, uint32_t))
+{
+	return per_cpu_view(a, ncpus, cpu, member, fn);
+}
+
 json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 {
 	return per_cpu_view(a, ncpus, cpu, "classes", cpu_classes);

@@ -23,6 +23,15 @@ json_object *ls_report_hist(const struct ls_agg *a, uint32_t cls, int64_t cpu,
 /* timers view: per CPU (or only `cpu`), per timer function: expiry count,
  * lateness (late/early split) and run time, worst lateness first. */
 json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu);
+/* {"ncpus": N, "cpus": [{"cpu": c, member: fn(a, c)}...]} for CPUs
+ * 0..ncpus-1, or only `cpu` when cpu >= 0: the shape of per-CPU views. */
+json_object *ls_report_per_cpu(const struct ls_agg *a, unsigned ncpus, int64_t cpu,
+			       const char *member,
+			       json_object *(*fn)(const struct ls_agg *, uint32_t));
+/* wakeups view (lib/report_wakeups.c): per CPU and scheduling class,
+ * wakeup latency and timer expiry -> switch-in latency, and the worst
+ * wakeups with their victim and culprit. */
+json_object *ls_report_wakeups(const struct ls_agg *a, unsigned ncpus, int64_t cpu);
 /* keys view, sorted by max descending. */
 json_object *ls_report_keys(const struct ls_agg *a, uint32_t cls, int64_t cpu);
 

@@ -157,6 +157,8 @@ enum ls_sched_class {
 #define LS_WF_PREEMPT  (1u << 2) /* should have preempted the running task
 				  * (RT/DL woken onto a lower-priority one) */
 #define LS_WF_TIMER    (1u << 3) /* woken by hrtimer_wakeup; since_expiry set */
+#define LS_WF_NO_TARGET (1u << 4) /* sched_wakeup not seen: target CPU and
+				   * culprit unknown (h.pid 0, culprit_comm "") */
 
 /*
  * LS_K_WAKEUP: one wakeup. h.ts = sched_waking (or sched_wakeup_new),

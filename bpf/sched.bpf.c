@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Wakeup latency: sched_waking (or sched_wakeup_new) of a task -> the
+ * sched_switch that puts it on a CPU. One struct ls_rec_wakeup per measured
+ * wakeup; everything else is counted in struct ls_wakeup_stats
+ * (docs/design.md, "Wakeup latency", explains the choices).
+ *
+ * Pending wakeups live in task local storage, not in a pid-keyed hash: the
+ * entry belongs to the task itself, so pid reuse cannot pair the wrong task,
+ * an exiting task takes its entry with it, and the memory is bounded by the
+ * number of live tasks. sched_switch pays one storage lookup when nothing is
+ * pending for the incoming task.
+ *
+ * "Was it waiting or running?" is decided with the kernel's own count of
+ * the task's switch-outs (nvcsw + nivcsw), taken when the wakeup activates
+ * the task (sched_wakeup): if it changed by the switch-in, the task was
+ * switched out in between, i.e. it was still running when woken (a wakeup
+ * of a running or preempted-runnable task), and nothing is measured.
+ */
+#include "common.bpf.h"
+#include "core_types.h"
+#include "latscope/wakeup_stats.h"
+#include <bpf/bpf_core_read.h>
+
+/* Wakeups shorter than this are counted in ls_wakeup_stats.below_floor
+ * (log2) instead of being emitted; set by the daemon before load. */
+const volatile __u64 ls_wakeup_floor_ns = 0;
+
+#define NO_CPU 0xffff
+
+struct ls_wakeup_pending {
+	__u64 ts;          /* sched_waking; 0 = nothing pending */
+	__u64 expiry;      /* LS_WF_TIMER: hard expiry, CLOCK_MONOTONIC */
+	__u64 csw;         /* nvcsw + nivcsw at activation */
+	__u32 culprit;     /* running on the target CPU at activation */
+	__u16 waker_cpu;
+	__u16 target_cpu;  /* task_cpu() at sched_wakeup; NO_CPU = not seen */
+	__u8 cls;          /* enum ls_sched_class */
+	__u8 prio;
+	__u8 culprit_prio;
+	__u8 flags;        /* LS_F_* open on the waking CPU */
+	__u32 wflags;      /* LS_WF_* */
+	char culprit_comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ls_wakeup_pending);
+} ls_wakeups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_wakeup_stats);
+} ls_wakeup_stats SEC(".maps");
+
+/*
+ * The task on each CPU as of its last sched_switch, for naming the culprit
+ * on a remote target CPU: the kernel's runqueues are not reachable here
+ * (their per-CPU symbol is only in kallsyms with CONFIG_KALLSYMS_ALL).
+ * Sized to the CPU count by the daemon. Holds a pointer only (one store per
+ * switch); it is read through bpf_rdonly_cast, i.e. with fault-safe loads.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ls_cpu_curr SEC(".maps");
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline struct ls_wakeup_stats *wstats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ls_wakeup_stats, &zero);
+}
+
+static __always_inline __u32 task_cpu(struct task_struct *p)
+{
+	struct task_struct___cpu *old = (void *)p;
+
+	if (bpf_core_field_exists(p->thread_info.cpu))
+		return p->thread_info.cpu;
+	return old->cpu;
+}
+
+static __always_inline __u64 switched_out(struct task_struct *p)
+{
+	return p->nvcsw + p->nivcsw;
+}
+
+/* Kernel prio -> record: deadline tasks have prio -1, stored as 255. */
+static __always_inline void set_class(struct ls_wakeup_pending *w, struct task_struct *p)
+{
+	int prio = p->prio;
+
+	w->prio = (__u8)prio;
+	w->cls = prio < 0 ? LS_SCHED_DL : prio < 100 ? LS_SCHED_RT : LS_SCHED_NORMAL;
+}
+
+/*
+ * The wakeup has picked its CPU: note the target and who runs there now
+ * (the culprit of any delay). An RT/DL task woken onto a CPU running a
+ * lower-priority task (not the idle task) should preempt it at once.
+ */
+static __always_inline void set_target(struct ls_wakeup_pending *w, struct task_struct *p)
+{
+	__u32 cpu = task_cpu(p);
+	struct task_struct *curr = NULL;
+	__u64 *slot;
+	int cprio;
+
+	w->target_cpu = cpu;
+	w->csw = switched_out(p);
+	set_class(w, p);
+	if (cpu == bpf_get_smp_processor_id()) {
+		curr = bpf_get_current_task_btf();
+	} else {
+		slot = bpf_map_lookup_elem(&ls_cpu_curr, &cpu);
+		if (slot && *slot)
+			curr = bpf_rdonly_cast((void *)*slot,
+					       bpf_core_type_id_kernel(struct task_struct));
+	}
+	if (!curr) {
+		w->culprit = 0;
+		w->culprit_prio = 0;
+		w->culprit_comm[0] = '\0';
+		return;
+	}
+	w->culprit = curr->pid;
+	cprio = curr->prio;
+	w->culprit_prio = (__u8)cprio;
+	__builtin_memcpy(w->culprit_comm, curr->comm, sizeof(w->culprit_comm));
+	if (w->cls != LS_SCHED_NORMAL && w->culprit && cprio > p->prio)
+		w->wflags |= LS_WF_PREEMPT;
+}
+
+/* Hard expiry of the hrtimer_wakeup timer now running on this CPU for
+ * task pid, in CLOCK_MONOTONIC; 0 when not woken by one. The hard slot
+ * first: a hard timer can interrupt a soft one's callback. */
+static __always_inline __u64 timer_expiry(struct ls_pcpu *pc, __u32 pid)
+{
+	struct hrtimer *t;
+	__u64 expires;
+	__s64 offset;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!pc->hrtimer[i].ts || pc->hrtimer[i].woken != pid)
+			continue;
+		t = (void *)pc->hrtimer[i].timer;
+		expires = BPF_CORE_READ(t, node.expires);
+		offset = BPF_CORE_READ(t, base, offset);
+		return expires - offset;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(sched_waking, struct task_struct *p)
+{
+	struct ls_pcpu *pc = ls_pcpu();
+	struct ls_wakeup_stats *st = wstats();
+	struct ls_wakeup_pending *w;
+
+	if (!pc || !st)
+		return 0;
+	pc->c.events[LS_K_WAKEUP]++;
+	w = bpf_task_storage_get(&ls_wakeups, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w) {
+		st->untracked++;
+		pc->c.unpaired[LS_K_WAKEUP]++;
+		return 0;
+	}
+	if (w->ts)
+		st->superseded++;
+	w->wflags = 0;
+	w->expiry = timer_expiry(pc, p->pid);
+	if (w->expiry)
+		w->wflags = LS_WF_TIMER;
+	w->waker_cpu = bpf_get_smp_processor_id();
+	w->target_cpu = NO_CPU;
+	w->culprit = 0;
+	w->culprit_prio = 0;
+	w->culprit_comm[0] = '\0';
+	w->csw = switched_out(p);
+	w->flags = ls_open_flags(pc);
+	set_class(w, p);
+	w->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup, struct task_struct *p)
+{
+	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, p, NULL, 0);
+	struct ls_wakeup_stats *st = wstats();
+
+	if (!st)
+		return 0;
+	if (!w || !w->ts) {
+		st->no_waking++;
+		return 0;
+	}
+	if (w->csw != switched_out(p))
+		st->raced++;
+	set_target(w, p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new, struct task_struct *p)
+{
+	struct ls_pcpu *pc = ls_pcpu();
+	struct ls_wakeup_stats *st = wstats();
+	struct ls_wakeup_pending *w;
+
+	if (!pc || !st)
+		return 0;
+	pc->c.events[LS_K_WAKEUP]++;
+	w = bpf_task_storage_get(&ls_wakeups, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w) {
+		st->untracked_new++;
+		pc->c.unpaired[LS_K_WAKEUP]++;
+		return 0;
+	}
+	w->wflags = LS_WF_NEW;
+	w->expiry = 0;
+	w->waker_cpu = bpf_get_smp_processor_id();
+	w->flags = ls_open_flags(pc);
+	set_target(w, p);
+	w->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r < LS_WAKEUP_LOG2_BUCKETS ? r : LS_WAKEUP_LOG2_BUCKETS - 1;
+}
+
+static __always_inline void emit_wakeup(struct ls_wakeup_pending *w, struct task_struct *next,
+					__u64 ts, __u64 now)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ls_pcpu *pc = ls_pcpu();
+	struct ls_rec_wakeup *r;
+	void *rb;
+
+	if (!pc)
+		return;
+	rb = ls_ring(cpu);
+	r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : NULL;
+	if (!r) {
+		pc->c.drops[LS_K_WAKEUP]++;
+		return;
+	}
+	r->h.ts = ts;
+	r->h.dur = now - ts;
+	r->h.key = w->cls;
+	r->h.pid = w->culprit;
+	r->h.arg = next->pid;
+	r->h.cpu = cpu;
+	r->h.kind = LS_K_WAKEUP;
+	r->h.flags = w->flags;
+	r->since_expiry = w->expiry ? (__s64)(now - w->expiry) : 0;
+	r->waker_cpu = w->waker_cpu;
+	r->prio = w->prio;
+	r->culprit_prio = w->culprit_prio;
+	r->wflags = w->wflags;
+	if (w->target_cpu == NO_CPU)
+		r->wflags |= LS_WF_NO_TARGET;
+	else if (w->target_cpu != cpu)
+		r->wflags |= LS_WF_MIGRATED;
+	__builtin_memcpy(r->comm, next->comm, sizeof(r->comm));
+	__builtin_memcpy(r->culprit_comm, w->culprit_comm, sizeof(r->culprit_comm));
+	pc->c.records[LS_K_WAKEUP]++;
+	ls_submit(rb, r, sizeof(*r));
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, next, NULL, 0);
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ls_wakeup_stats *st;
+	__u64 *slot, ts, now;
+
+	slot = bpf_map_lookup_elem(&ls_cpu_curr, &cpu);
+	if (slot)
+		*slot = (__u64)next;
+	if (!w || !w->ts)
+		return 0;
+	now = bpf_ktime_get_ns();
+	ts = w->ts;
+	w->ts = 0;
+	st = wstats();
+	if (!st)
+		return 0;
+	if (w->csw != switched_out(next)) {
+		st->ran++;
+		return 0;
+	}
+	if (now - ts < ls_wakeup_floor_ns) {
+		st->below_floor[w->cls % LS_SCHED_MAX][log2_bucket(now - ts)]++;
+		return 0;
+	}
+	emit_wakeup(w, next, ts, now);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Per-CPU wakeup tracking counters kept by bpf/sched.bpf.c (one slot per
+ * CPU in the ls_wakeup_stats PERCPU_ARRAY) and read by the daemon. They say
+ * what happened to every wakeup that did not become an LS_K_WAKEUP record,
+ * so none is lost silently (docs/design.md, "Wakeup latency").
+ *
+ * Each member is written by one BPF program only, and a program never nests
+ * in itself on a CPU (the kernel skips a nested run), so plain increments
+ * are exact.
+ */
+#ifndef LATSCOPE_WAKEUP_STATS_H
+#define LATSCOPE_WAKEUP_STATS_H
+
+#include <linux/types.h>
+#include "latscope/record.h"
+
+/* Below-floor log2 histogram: bucket b counts latencies in [2^b, 2^(b+1))
+ * ns (bucket 0 also holds 0 and 1); the floor is capped well below 2^31. */
+#define LS_WAKEUP_LOG2_BUCKETS 32
+
+struct ls_wakeup_stats {
+	/* sched_switch */
+	__u64 below_floor[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS];
+	__u64 ran;        /* the task was switched out after its wakeup had
+			   * activated it and before this switch-in: it was
+			   * running when woken, so this is no wakeup latency */
+	/* sched_waking */
+	__u64 superseded; /* a new wakeup found the previous one still
+			   * pending: woken again while running, or its
+			   * switch-in was not seen */
+	__u64 untracked;  /* no per-task storage (allocation failed, or the
+			   * storage was busy on this CPU): not measured */
+	/* sched_wakeup */
+	__u64 raced;      /* switched out between sched_waking and its
+			   * activation (wakeup raced with going to sleep):
+			   * measured from sched_waking */
+	__u64 no_waking;  /* sched_wakeup with no pending sched_waking
+			   * (the waking was not seen) */
+	/* sched_wakeup_new */
+	__u64 untracked_new;
+};
+
+#endif /* LATSCOPE_WAKEUP_STATS_H */

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Per-CPU worst wakeups and below-floor counts. A CPU's slot is created
+ * the first time one of its wakeups is seen; the worst list is a small
+ * array kept sorted longest first, so a record that does not beat the
+ * shortest of a full list costs one comparison.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wakeups.h"
+
+#define MAX_CPUS 65536 /* ls_rec.cpu is 16 bits */
+
+struct cpu_wakeups {
+	struct ls_rec_wakeup worst[LS_WAKEUP_WORST];
+	size_t nworst;
+	bool has_below;
+	uint64_t below[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS];
+};
+
+struct ls_wakeups {
+	struct cpu_wakeups **cpus;
+	size_t ncpus;
+	uint64_t floor_ns;
+};
+
+struct ls_wakeups *ls_wakeups_new(void)
+{
+	return calloc(1, sizeof(struct ls_wakeups));
+}
+
+void ls_wakeups_free(struct ls_wakeups *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->ncpus; i++)
+		free(w->cpus[i]);
+	free(w->cpus);
+	free(w);
+}
+
+static struct cpu_wakeups *cpu_slot(struct ls_wakeups *w, uint32_t cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return NULL;
+	if (cpu >= w->ncpus) {
+		size_t n = (size_t)cpu + 1;
+		struct cpu_wakeups **c = realloc(w->cpus, n * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		memset(c + w->ncpus, 0, (n - w->ncpus) * sizeof(*c));
+		w->cpus = c;
+		w->ncpus = n;
+	}
+	if (!w->cpus[cpu])
+		w->cpus[cpu] = calloc(1, sizeof(struct cpu_wakeups));
+	return w->cpus[cpu];
+}
+
+static const struct cpu_wakeups *cpu_get(const struct ls_wakeups *w, uint32_t cpu)
+{
+	return cpu < w->ncpus ? w->cpus[cpu] : NULL;
+}
+
+bool ls_wakeups_note(struct ls_wakeups *w, const struct ls_rec_wakeup *r)
+{
+	struct cpu_wakeups *c;
+	size_t i;
+
+	if (r->h.cpu < w->ncpus && (c = w->cpus[r->h.cpu]) && c->nworst == LS_WAKEUP_WORST &&
+	    r->h.dur <= c->worst[LS_WAKEUP_WORST - 1].h.dur)
+		return true;
+	c = cpu_slot(w, r->h.cpu);
+	if (!c)
+		return false;
+	i = c->nworst < LS_WAKEUP_WORST ? c->nworst++ : LS_WAKEUP_WORST - 1;
+	for (; i > 0 && c->worst[i - 1].h.dur < r->h.dur; i--)
+		c->worst[i] = c->worst[i - 1];
+	c->worst[i] = *r;
+	return true;
+}
+
+size_t ls_wakeups_worst(const struct ls_wakeups *w, uint32_t cpu,
+			const struct ls_rec_wakeup **out)
+{
+	const struct cpu_wakeups *c = cpu_get(w, cpu);
+
+	*out = c ? c->worst : NULL;
+	return c ? c->nworst : 0;
+}
+
+void ls_wakeups_set_floor(struct ls_wakeups *w, uint64_t floor_ns)
+{
+	w->floor_ns = floor_ns;
+}
+
+uint64_t ls_wakeups_floor(const struct ls_wakeups *w)
+{
+	return w->floor_ns;
+}
+
+bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
+				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
+{
+	struct cpu_wakeups *c;
+
+	if (cls >= LS_SCHED_MAX)
+		return true;
+	c = cpu_slot(w, cpu);
+	if (!c)
+		return false;
+	memcpy(c->below[cls], counts, sizeof(c->below[cls]));
+	c->has_below = true;
+	return true;
+}
+
+const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls)
+{
+	const struct cpu_wakeups *c = cpu_get(w, cpu);
+
+	return c && c->has_below && cls < LS_SCHED_MAX ? c->below[cls] : NULL;
+}
