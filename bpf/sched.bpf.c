@@ -313,7 +313,9 @@ int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_
 		return 0;
 	}
 	if (now - ts < ls_wakeup_floor_ns) {
-		st->below_floor[w->cls % LS_SCHED_MAX][log2_bucket(now - ts)]++;
+		__u32 cls = w->cls < LS_SCHED_MAX ? w->cls : LS_SCHED_NORMAL;
+
+		st->below_floor[cls][log2_bucket(now - ts)]++;
 		return 0;
 	}
 	emit_wakeup(w, next, ts, now);

@@ -145,18 +145,19 @@ static void attach_all(struct ls_tracer *t)
 	}
 }
 
+/* libbpf hands over a failed program's whole verifier log as one message:
+ * log it whole, line by line, or the reason for the failure is cut off. */
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
-	char buf[512];
-	size_t n;
+	char *buf, *line, *save = NULL;
 
 	if (lvl == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	ls_log(lvl == LIBBPF_WARN ? LS_LOG_WARN : LS_LOG_DEBUG, "libbpf: %s", buf);
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		ls_log(lvl == LIBBPF_WARN ? LS_LOG_WARN : LS_LOG_DEBUG, "libbpf: %s", line);
+	free(buf);
 	return 0;
 }
 
@@ -239,6 +240,8 @@ int ls_tracer_epoll_fd(const struct ls_tracer *t)
 
 int ls_tracer_drain(struct ls_tracer *t)
 {
+	if (!t->rb) /* start failed before the rings were set up */
+		return 0;
 	return ring_buffer__consume(t->rb);
 }
 
