@@ -8,8 +8,13 @@
 #              sched_switch in of that pid (runqlat's method)
 #   bt-switch: sched_switch -> next sched_switch on the CPU (the figure of
 #              docs/perf-reference: hist(nsecs - @t[cpu]))
-# Interleaved in each round, with the untraced base measured before and
-# after the traced runs and averaged (this VM drifts +-2-3% between runs).
+# Every traced run is compared with the untraced runs just before and after
+# it (this VM drifts +-2-3% between runs, far more when shared); the summary
+# is the median over the rounds.
+# The cost is measured as CPU time per switch of the two workload threads,
+# which the tracepoint programs run in, taking the 10th percentile of 20 ms
+# slices so that other work on a shared machine does not move it (see
+# bench/sched_bench.c).
 #   bench/sched.sh [BUILD] [ROUNDS] [SECONDS]
 set -euo pipefail
 BUILD=${1:-build}; ROUNDS=${2:-3}; SECS=${3:-3}
@@ -56,38 +61,45 @@ stop_tracer() { # config
 	echo "$lost"
 }
 
-run() { "$BUILD/bench/sched_bench" "$1" "$SECS"; } # -> "mode ops switches"
+# CPU ns per switch of one run: the 10th percentile of its slices' CPU ns
+# per operation (bench/sched_bench.c) over the run's switches per operation.
+run() { # workload
+	"$BUILD/bench/sched_bench" "$1" "$SECS" |
+		awk '{ printf "%.1f\n", $5 / ($3 / $2) }'
+}
 
-printf '%-6s %5s %-10s %12s %12s %9s %12s %7s %s\n' workload round config "base_ops/s" \
-	"traced_ops/s" "sw/op" "ns/switch" "vs_bt" ""
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+printf '%-6s %5s %-10s %11s %13s %9s %s\n' workload round config "base_ns/sw" "traced_ns/sw" \
+	"ns_added" ""
+res=$(mktemp -p "$tmp")
 for w in $WORKLOADS; do
 	for r in $(seq "$ROUNDS"); do
-		read -r _ b1 s1 <<<"$(run "$w")"
-		declare -A ops=() lost=()
+		prev=$(run "$w")
 		for c in $CONFIGS; do
 			start_tracer "$c"
-			read -r _ o _ <<<"$(run "$w")"
-			ops[$c]=$o
-			lost[$c]=$(stop_tracer "$c")
+			traced=$(run "$w")
+			lost=$(stop_tracer "$c")
+			next=$(run "$w")
+			# the untraced runs just before and after
+			base=$(awk -v a="$prev" -v b="$next" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+			add=$(awk -v t="$traced" -v b="$base" 'BEGIN { printf "%.1f", t - b }')
+			printf '%-6s %5d %-10s %11s %13s %9s %s\n' "$w" "$r" "$c" "$base" "$traced" "$add" "$lost"
+			echo "$w $c $add" >>"$res"
+			prev=$next
 		done
-		read -r _ b2 s2 <<<"$(run "$w")"
-		base=$(( (b1 + b2) / 2 )); swop=$(awk -v s=$((s1 + s2)) -v o=$((b1 + b2)) 'BEGIN { print s / o }')
-		# ns added per switch = (time per op traced - untraced) / switches per op
-		declare -A add=()
-		for c in $CONFIGS; do
-			add[$c]=$(awk -v b="$base" -v t="${ops[$c]}" -v s="$SECS" -v k="$swop" \
-				'BEGIN { printf "%.1f", (1e9 * s / t - 1e9 * s / b) / k }')
-		done
-		for c in $CONFIGS; do
-			ratio=-
-			[ -n "${add[bt-wakeup]:-}" ] && [ "$c" != bt-wakeup ] &&
-				ratio=$(awk -v a="${add[$c]}" -v b="${add[bt-wakeup]}" 'BEGIN { printf "%.2f", a / b }')
-			printf '%-6s %5d %-10s %12.0f %12.0f %9.2f %12s %7s %s\n' "$w" "$r" "$c" \
-				"$(awk -v b=$base -v s=$SECS 'BEGIN { print b / s }')" \
-				"$(awk -v t=${ops[$c]} -v s=$SECS 'BEGIN { print t / s }')" "$swop" \
-				"${add[$c]}" "$ratio" "${lost[$c]}"
-		done
-		unset ops lost add
 	done
 done
-echo "ns/switch: time added per sched_switch event; vs_bt: ratio to bt-wakeup (bpftrace measuring the same interval)"
+echo
+echo "median CPU ns added per sched_switch over $ROUNDS rounds (ratio: to bt-wakeup, bpftrace measuring the same interval; to bt-switch, the per-CPU switch-interval hist):"
+for w in $WORKLOADS; do
+	btw=$(awk -v w="$w" '$1 == w && $2 == "bt-wakeup" { print $3 }' "$res" | median)
+	bts=$(awk -v w="$w" '$1 == w && $2 == "bt-switch" { print $3 }' "$res" | median)
+	for c in $CONFIGS; do
+		m=$(awk -v w="$w" -v c="$c" '$1 == w && $2 == c { print $3 }' "$res" | median)
+		printf '  %-6s %-10s %8s ns' "$w" "$c" "$m"
+		[ -n "$btw" ] && awk -v m="$m" -v b="$btw" 'BEGIN { if (b > 0) printf "   %.2f x bt-wakeup", m / b }'
+		[ -n "$bts" ] && awk -v m="$m" -v b="$bts" 'BEGIN { if (b > 0) printf "   %.2f x bt-switch", m / b }'
+		echo
+	done
+done

@@ -124,14 +124,17 @@ static __always_inline void ls_span_begin(struct ls_pcpu *pc, struct ls_open *o,
  * record pushes the pending data across ls_wakeup_bytes do we force one
  * wakeup, so a burst cannot overrun the ring between two drains.
  */
+static __always_inline __u64 ls_submit_flags(__u64 avail, __u32 size)
+{
+	if (avail >= ls_wakeup_bytes && avail < ls_wakeup_bytes + 2 * (size + 8))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* avail counts the record just reserved: the crossing is caught with it. */
 static __always_inline void ls_submit(void *rb, void *r, __u32 size)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
-
-	if (avail >= ls_wakeup_bytes && avail < ls_wakeup_bytes + 2 * (size + 8))
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(r, flags);
+	bpf_ringbuf_submit(r, ls_submit_flags(bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA), size));
 }
 
 /* The ring of this CPU's shard. */

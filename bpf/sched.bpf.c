@@ -2,8 +2,9 @@
 /*
  * Wakeup latency: sched_waking (or sched_wakeup_new) of a task -> the
  * sched_switch that puts it on a CPU. One struct ls_rec_wakeup per measured
- * wakeup; everything else is counted in struct ls_wakeup_stats
- * (docs/design.md, "Wakeup latency", explains the choices).
+ * wakeup, written to the ring in batches; everything else is counted in
+ * struct ls_wakeup_stats (docs/design.md, "Wakeup latency", explains the
+ * choices).
  *
  * Pending wakeups live in task local storage, not in a pid-keyed hash: the
  * entry belongs to the task itself, so pid reuse cannot pair the wrong task,
@@ -54,8 +55,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ls_wakeup_stats);
-} ls_wakeup_stats SEC(".maps");
+	__type(value, struct ls_wakeup_pcpu);
+} ls_wakeup_pcpu SEC(".maps");
 
 /*
  * The task on each CPU as of its last sched_switch, for naming the culprit
@@ -73,11 +74,11 @@ struct {
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-static __always_inline struct ls_wakeup_stats *wstats(void)
+static __always_inline struct ls_wakeup_pcpu *wpcpu(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&ls_wakeup_stats, &zero);
+	return bpf_map_lookup_elem(&ls_wakeup_pcpu, &zero);
 }
 
 static __always_inline __u32 task_cpu(struct task_struct *p)
@@ -165,20 +166,21 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *p)
 {
 	struct ls_pcpu *pc = ls_pcpu();
-	struct ls_wakeup_stats *st = wstats();
+	struct ls_wakeup_pcpu *wp;
 	struct ls_wakeup_pending *w;
 
-	if (!pc || !st)
+	if (!pc)
 		return 0;
 	pc->c.events[LS_K_WAKEUP]++;
 	w = bpf_task_storage_get(&ls_wakeups, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!w) {
-		st->untracked++;
 		pc->c.unpaired[LS_K_WAKEUP]++;
+		if ((wp = wpcpu()))
+			wp->st.untracked++;
 		return 0;
 	}
-	if (w->ts)
-		st->superseded++;
+	if (w->ts && (wp = wpcpu()))
+		wp->st.superseded++;
 	w->wflags = 0;
 	w->expiry = timer_expiry(pc, p->pid);
 	if (w->expiry)
@@ -199,16 +201,15 @@ SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup, struct task_struct *p)
 {
 	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, p, NULL, 0);
-	struct ls_wakeup_stats *st = wstats();
+	struct ls_wakeup_pcpu *wp;
 
-	if (!st)
-		return 0;
 	if (!w || !w->ts) {
-		st->no_waking++;
+		if ((wp = wpcpu()))
+			wp->st.no_waking++;
 		return 0;
 	}
-	if (w->csw != switched_out(p))
-		st->raced++;
+	if (w->csw != switched_out(p) && (wp = wpcpu()))
+		wp->st.raced++;
 	set_target(w, p);
 	return 0;
 }
@@ -217,15 +218,15 @@ SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 {
 	struct ls_pcpu *pc = ls_pcpu();
-	struct ls_wakeup_stats *st = wstats();
+	struct ls_wakeup_pcpu *wp = wpcpu();
 	struct ls_wakeup_pending *w;
 
-	if (!pc || !st)
+	if (!pc || !wp)
 		return 0;
 	pc->c.events[LS_K_WAKEUP]++;
 	w = bpf_task_storage_get(&ls_wakeups, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!w) {
-		st->untracked_new++;
+		wp->st.untracked_new++;
 		pc->c.unpaired[LS_K_WAKEUP]++;
 		return 0;
 	}
@@ -250,22 +251,44 @@ static __always_inline __u32 log2_bucket(__u64 v)
 	return r < LS_WAKEUP_LOG2_BUCKETS ? r : LS_WAKEUP_LOG2_BUCKETS - 1;
 }
 
-static __always_inline void emit_wakeup(struct ls_wakeup_pending *w, struct task_struct *next,
-					__u64 ts, __u64 now)
+/* The staged records as one ring sample; counted as submitted or dropped. */
+static __always_inline void flush_staged(struct ls_wakeup_pcpu *wp)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 n = wp->nstaged, size;
 	struct ls_pcpu *pc = ls_pcpu();
-	struct ls_rec_wakeup *r;
 	void *rb;
+	long err = -1;
 
-	if (!pc)
+	wp->nstaged = 0;
+	if (!pc || !n)
 		return;
-	rb = ls_ring(cpu);
-	r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : NULL;
-	if (!r) {
-		pc->c.drops[LS_K_WAKEUP]++;
-		return;
+	if (n > LS_WAKEUP_BATCH)
+		n = LS_WAKEUP_BATCH;
+	size = n * sizeof(struct ls_rec_wakeup);
+	rb = ls_ring(bpf_get_smp_processor_id());
+	if (rb) /* query before the write: count this sample in the crossing */
+		err = bpf_ringbuf_output(rb, wp->staged, size,
+					 ls_submit_flags(bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) +
+							 size + 8, size));
+	if (err)
+		pc->c.drops[LS_K_WAKEUP] += n;
+	else
+		pc->c.records[LS_K_WAKEUP] += n;
+}
+
+static __always_inline void stage_wakeup(struct ls_wakeup_pcpu *wp, struct ls_wakeup_pending *w,
+					 struct task_struct *next, __u64 ts, __u64 now)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), i = wp->nstaged;
+	struct ls_rec_wakeup *r;
+
+	if (i >= LS_WAKEUP_BATCH) {
+		flush_staged(wp);
+		i = 0;
 	}
+	if (!i)
+		wp->staged_since = now;
+	r = &wp->staged[i];
 	r->h.ts = ts;
 	r->h.dur = now - ts;
 	r->h.key = w->cls;
@@ -285,8 +308,9 @@ static __always_inline void emit_wakeup(struct ls_wakeup_pending *w, struct task
 		r->wflags |= LS_WF_MIGRATED;
 	__builtin_memcpy(r->comm, next->comm, sizeof(r->comm));
 	__builtin_memcpy(r->culprit_comm, w->culprit_comm, sizeof(r->culprit_comm));
-	pc->c.records[LS_K_WAKEUP]++;
-	ls_submit(rb, r, sizeof(*r));
+	wp->nstaged = i + 1;
+	if (i + 1 == LS_WAKEUP_BATCH || now - wp->staged_since > LS_WAKEUP_STAGE_NS)
+		flush_staged(wp);
 }
 
 SEC("tp_btf/sched_switch")
@@ -294,30 +318,34 @@ int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_
 {
 	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, next, NULL, 0);
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct ls_wakeup_stats *st;
+	struct ls_wakeup_pcpu *wp;
 	__u64 *slot, ts, now;
 
 	slot = bpf_map_lookup_elem(&ls_cpu_curr, &cpu);
 	if (slot)
 		*slot = (__u64)next;
-	if (!w || !w->ts)
+	if (!w || !w->ts) {
+		/* going idle: nothing else will flush this CPU's batch soon */
+		if (!next->pid && (wp = wpcpu()) && wp->nstaged)
+			flush_staged(wp);
 		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	ts = w->ts;
 	w->ts = 0;
-	st = wstats();
-	if (!st)
+	wp = wpcpu();
+	if (!wp)
 		return 0;
 	if (w->csw != switched_out(next)) {
-		st->ran++;
+		wp->st.ran++;
 		return 0;
 	}
 	if (now - ts < ls_wakeup_floor_ns) {
 		__u32 cls = w->cls < LS_SCHED_MAX ? w->cls : LS_SCHED_NORMAL;
 
-		st->below_floor[cls][log2_bucket(now - ts)]++;
+		wp->st.below_floor[cls][log2_bucket(now - ts)]++;
 		return 0;
 	}
-	emit_wakeup(w, next, ts, now);
+	stage_wakeup(wp, w, next, ts, now);
 	return 0;
 }

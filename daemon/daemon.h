@@ -44,10 +44,13 @@ void ls_daemon_ksyms_refresh(struct ls_daemon *d);
 /* Socket request handler (methods.c), an ls_handler_fn. */
 char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len);
 
-/* Wakeup family counters (wakeups.c): push the kernel's below-floor
- * counts into the aggregator (0 or -errno); status "wakeup_tracking". */
+/* Wakeup family state (wakeups.c): push the kernel's below-floor counts
+ * into the aggregator (0 or -errno); status "wakeup_tracking"; after the
+ * programs are detached, aggregate (and capture) the records still staged
+ * for a batch (0 or -errno). */
 int ls_daemon_wakeup_sync(struct ls_daemon *d);
 struct json_object *ls_daemon_wakeup_status(struct ls_daemon *d);
+int ls_daemon_wakeup_unstage(struct ls_daemon *d);
 
 /* Foreground live view (live.c): print one per-CPU frame to stdout. */
 void ls_live_print(struct ls_daemon *d);

@@ -4,19 +4,27 @@
 #include <string.h>
 #include "daemon.h"
 
+/* A ring sample holds one record, or several back to back (wakeups are
+ * written in batches); each record's kind gives its size. */
 int ls_daemon_on_record(void *ctx, void *data, size_t size)
 {
 	struct ls_daemon *d = ctx;
-	const struct ls_rec *r = data;
-	__u32 need = size >= sizeof(*r) ? ls_rec_size(r->kind) : 0;
+	const char *p = data;
 
-	if (!need || size < need) {
-		d->malformed++;
-		return 0;
+	while (size) {
+		const struct ls_rec *r = (const void *)p;
+		__u32 need = size >= sizeof(*r) ? ls_rec_size(r->kind) : 0;
+
+		if (!need || size < need) {
+			d->malformed++;
+			return 0;
+		}
+		ls_agg_add(d->agg, r);
+		if (d->capture && fwrite(r, need, 1, d->capture) != 1)
+			d->capture_errors++;
+		p += need;
+		size -= need;
 	}
-	ls_agg_add(d->agg, r);
-	if (d->capture && fwrite(data, need, 1, d->capture) != 1)
-		d->capture_errors++;
 	return 0;
 }
 

@@ -363,8 +363,12 @@ int main(int argc, char **argv)
 	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, o.live_sec);
 out:
 	ls_server_close(srv);
-	if (d.tracer.skel)
+	if (d.tracer.rb) { /* loaded: detach, then collect everything */
+		ls_tracer_detach(&d.tracer);
 		ls_tracer_drain(&d.tracer);
+		if (ls_daemon_wakeup_unstage(&d))
+			log_err("collecting the staged wakeup records: %s", strerror(errno));
+	}
 	ls_tracer_stop(&d.tracer);
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));

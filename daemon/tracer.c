@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "latscope.skel.h"
@@ -243,6 +245,24 @@ int ls_tracer_drain(struct ls_tracer *t)
 	if (!t->rb) /* start failed before the rings were set up */
 		return 0;
 	return ring_buffer__consume(t->rb);
+}
+
+void ls_tracer_detach(struct ls_tracer *t)
+{
+	unsigned i;
+
+	for (i = 0; t->links && i < t->nprogs; i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+		t->progs[i].attached = false;
+	}
+	/* A program may still be running on another CPU when its link is
+	 * gone; they run inside RCU read-side sections, so a grace period
+	 * (what MEMBARRIER_CMD_GLOBAL waits for) sees them all out. It is
+	 * refused on nohz_full hosts: then give them far longer than any
+	 * program runs. */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(100000);
 }
 
 void ls_tracer_stop(struct ls_tracer *t)

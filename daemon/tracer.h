@@ -52,6 +52,9 @@ int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu);
 int ls_tracer_epoll_fd(const struct ls_tracer *t);
 /* Drain every ring; returns records consumed or -errno. */
 int ls_tracer_drain(struct ls_tracer *t);
+/* Detach every program and wait until none is still running (the maps
+ * stay readable until ls_tracer_stop). */
+void ls_tracer_detach(struct ls_tracer *t);
 void ls_tracer_stop(struct ls_tracer *t);
 
 #endif

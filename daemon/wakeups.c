@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The wakeup family's in-kernel counters (struct ls_wakeup_stats): summed
- * into `status` ("wakeup_tracking"), and the below-floor log2 counts handed
- * to the aggregator before the wakeups view is built.
+ * The wakeup family's per-CPU kernel state (struct ls_wakeup_pcpu): the
+ * counters, summed into `status` ("wakeup_tracking"); the below-floor log2
+ * counts, handed to the aggregator before the wakeups view is built; and
+ * the records still staged for a batch when the programs are detached.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,12 +15,12 @@
 #include "daemon.h"
 #include "wakeups.h"
 
-/* Every CPU's counters, or NULL (errno set). Free the result. */
-static struct ls_wakeup_stats *read_stats(struct ls_daemon *d)
+/* Every CPU's state, or NULL (errno set). Free the result. */
+static struct ls_wakeup_pcpu *read_pcpu(struct ls_daemon *d)
 {
-	struct bpf_map *m = d->tracer.skel->maps.ls_wakeup_stats;
+	struct bpf_map *m = d->tracer.skel->maps.ls_wakeup_pcpu;
 	size_t n = d->tracer.ncpus;
-	struct ls_wakeup_stats *v = calloc(n, sizeof(*v));
+	struct ls_wakeup_pcpu *v = calloc(n, sizeof(*v));
 	__u32 zero = 0;
 
 	if (v && bpf_map__lookup_elem(m, &zero, sizeof(zero), v, n * sizeof(*v), 0)) {
@@ -32,18 +33,18 @@ static struct ls_wakeup_stats *read_stats(struct ls_daemon *d)
 int ls_daemon_wakeup_sync(struct ls_daemon *d)
 {
 	struct ls_wakeups *w = ls_agg_wakeups(d->agg);
-	struct ls_wakeup_stats *v;
+	struct ls_wakeup_pcpu *v;
 	int cpu, cls, err = 0;
 
 	if (!d->tracer.wakeup_floor_ns)
 		return 0; /* nothing is ever counted below a zero floor */
-	v = read_stats(d);
+	v = read_pcpu(d);
 	if (!v)
 		return -errno;
 	for (cpu = 0; cpu < d->tracer.ncpus; cpu++)
 		for (cls = 0; cls < LS_SCHED_MAX; cls++)
 			if (!ls_wakeups_set_below_floor(w, cpu, cls,
-							(const uint64_t *)v[cpu].below_floor[cls]))
+							(const uint64_t *)v[cpu].st.below_floor[cls]))
 				err = -ENOMEM;
 	free(v);
 	return err;
@@ -56,9 +57,10 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 
 json_object *ls_daemon_wakeup_status(struct ls_daemon *d)
 {
-	struct ls_wakeup_stats *v = read_stats(d), t = { 0 };
+	struct ls_wakeup_pcpu *v = read_pcpu(d);
+	struct ls_wakeup_stats t = { 0 };
 	json_object *o = json_object_new_object();
-	uint64_t below = 0;
+	uint64_t below = 0, staged = 0;
 	int cpu, cls, b;
 
 	add_u64(o, "floor_ns", d->tracer.wakeup_floor_ns);
@@ -67,16 +69,20 @@ json_object *ls_daemon_wakeup_status(struct ls_daemon *d)
 		return o;
 	}
 	for (cpu = 0; cpu < d->tracer.ncpus; cpu++) {
+		const struct ls_wakeup_stats *s = &v[cpu].st;
+
 		for (cls = 0; cls < LS_SCHED_MAX; cls++)
 			for (b = 0; b < LS_WAKEUP_LOG2_BUCKETS; b++)
-				below += v[cpu].below_floor[cls][b];
-		t.ran += v[cpu].ran;
-		t.superseded += v[cpu].superseded;
-		t.untracked += v[cpu].untracked + v[cpu].untracked_new;
-		t.raced += v[cpu].raced;
-		t.no_waking += v[cpu].no_waking;
+				below += s->below_floor[cls][b];
+		t.ran += s->ran;
+		t.superseded += s->superseded;
+		t.untracked += s->untracked + s->untracked_new;
+		t.raced += s->raced;
+		t.no_waking += s->no_waking;
+		staged += v[cpu].nstaged;
 	}
 	free(v);
+	add_u64(o, "staged", staged);
 	add_u64(o, "below_floor", below);
 	add_u64(o, "ran", t.ran);
 	add_u64(o, "superseded", t.superseded);
@@ -84,4 +90,21 @@ json_object *ls_daemon_wakeup_status(struct ls_daemon *d)
 	add_u64(o, "raced", t.raced);
 	add_u64(o, "no_waking", t.no_waking);
 	return o;
+}
+
+int ls_daemon_wakeup_unstage(struct ls_daemon *d)
+{
+	struct ls_wakeup_pcpu *v = read_pcpu(d);
+	int cpu;
+
+	if (!v)
+		return -errno;
+	for (cpu = 0; cpu < d->tracer.ncpus; cpu++) {
+		__u32 n = v[cpu].nstaged < LS_WAKEUP_BATCH ? v[cpu].nstaged : LS_WAKEUP_BATCH;
+
+		if (n)
+			ls_daemon_on_record(d, v[cpu].staged, n * sizeof(v[cpu].staged[0]));
+	}
+	free(v);
+	return 0;
 }

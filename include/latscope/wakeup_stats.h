@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Per-CPU wakeup tracking counters kept by bpf/sched.bpf.c (one slot per
- * CPU in the ls_wakeup_stats PERCPU_ARRAY) and read by the daemon. They say
- * what happened to every wakeup that did not become an LS_K_WAKEUP record,
- * so none is lost silently (docs/design.md, "Wakeup latency").
+ * Per-CPU wakeup state kept by bpf/sched.bpf.c (one struct ls_wakeup_pcpu
+ * per CPU in the ls_wakeup_pcpu PERCPU_ARRAY) and read by the daemon: the
+ * counters that say what happened to every wakeup that did not become an
+ * LS_K_WAKEUP record, so none is lost silently, and the records staged for
+ * the next batched ring write (docs/design.md, "Wakeup latency").
  *
- * Each member is written by one BPF program only, and a program never nests
- * in itself on a CPU (the kernel skips a nested run), so plain increments
- * are exact.
+ * Each counter is written by one BPF program only, and a program never
+ * nests in itself on a CPU (the kernel skips a nested run), so plain
+ * increments are exact.
  */
 #ifndef LATSCOPE_WAKEUP_STATS_H
 #define LATSCOPE_WAKEUP_STATS_H
@@ -39,6 +40,25 @@ struct ls_wakeup_stats {
 			   * (the waking was not seen) */
 	/* sched_wakeup_new */
 	__u64 untracked_new;
+};
+
+/*
+ * Wakeup records are written to the ring LS_WAKEUP_BATCH at a time, as one
+ * ring sample holding them back to back: a ring write costs about as much
+ * as everything else a wakeup costs, so it is shared. Staged records go
+ * out when the batch is full, when the CPU goes idle, and when one is older
+ * than LS_WAKEUP_STAGE_NS at the next completion on that CPU; the daemon
+ * collects what is left after detaching.
+ */
+#define LS_WAKEUP_BATCH 8
+#define LS_WAKEUP_STAGE_NS 10000000ull
+
+struct ls_wakeup_pcpu {
+	struct ls_wakeup_stats st;
+	__u32 nstaged;        /* records in staged[] */
+	__u32 pad;
+	__u64 staged_since;   /* switch-in time of staged[0] */
+	struct ls_rec_wakeup staged[LS_WAKEUP_BATCH];
 };
 
 #endif /* LATSCOPE_WAKEUP_STATS_H */
