@@ -37,8 +37,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integ/*.c)
 INTEG_BINS := $(patsubst tests/integ/%.c,$(BUILD)/tests/integ/%,$(INTEG_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
-BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SRCS := $(filter-out %.bpf.c bench/tp_floor.c,$(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/bench/tp_floor
 
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
@@ -71,6 +71,7 @@ test-unit: all
 
 bench: all
 	@bash bench/run.sh $(BUILD)
+	@bash bench/sched.sh $(BUILD)
 
 # --- BPF: one object per concern, linked into one, then a skeleton ---------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/latscope/record.h | $(BUILD)/bpf
@@ -113,6 +114,13 @@ $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/
 
 $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm
+
+# bench/sched.sh's floor: empty programs on the same tracepoints, own object
+$(BUILD)/bench/tp_floor.bpf.o: bench/tp_floor.bpf.c | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/tp_floor: bench/tp_floor.c $(BUILD)/bench/tp_floor.bpf.o | $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBBPF_LIBS)
 
 $(BUILD)/bpf $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli $(BUILD)/tests $(BUILD)/tests/integ $(BUILD)/bench:
 	mkdir -p $@

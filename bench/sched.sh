@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Added cost per sched_switch event: bench/sched_bench (two threads pinned
 # to one CPU: pipe ping-pong, every switch completing a wakeup; sched_yield,
-# switches without wakeups) with no tracer, with the whole latscoped
-# (default options, and with --wakeup-floor-ns above every wakeup of the
-# workload), and with bpftrace doing per-CPU histograms:
+# switches without wakeups) with no tracer, with empty tp_btf programs on
+# sched_waking/wakeup/wakeup_new/switch (tp-empty: bench/tp_floor, what any
+# program there costs), with the whole latscoped (default options; and
+# ls-wfloor: --wakeup-floor-ns above most wakeups of the workload, so they are
+# counted in the kernel, not emitted), and with bpftrace doing per-CPU
+# histograms:
 #   bt-wakeup: the interval latscope measures, sched_waking/wakeup_new ->
 #              sched_switch in of that pid (runqlat's method)
 #   bt-switch: sched_switch -> next sched_switch on the CPU (the figure of
@@ -19,12 +22,13 @@
 set -euo pipefail
 BUILD=${1:-build}; ROUNDS=${2:-3}; SECS=${3:-3}
 WORKLOADS=${WORKLOADS:-"pipe yield"}
-CONFIGS=${CONFIGS:-"latscoped ls-floor bt-wakeup bt-switch"}
+CONFIGS=${CONFIGS:-"tp-empty latscoped ls-wfloor bt-wakeup bt-switch"}
 FLOOR_NS=${FLOOR_NS:-1000000}
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (BPF)" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bench: bpftrace not installed (scripts/deps.sh)" >&2; exit 1; }
 tmp=$(mktemp -d); sock=$tmp/sock; tpid=
 trap '[ -n "$tpid" ] && kill -INT $tpid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 
 BT_WAKEUP='tracepoint:sched:sched_waking, tracepoint:sched:sched_wakeup_new { @w[args->pid] = nsecs; }
 tracepoint:sched:sched_switch { $t = @w[args->next_pid]; if ($t) { @h[cpu] = hist(nsecs - $t); delete(@w[args->next_pid]); } }'
@@ -34,9 +38,13 @@ req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$sock"; }
 
 start_tracer() { # config
 	case $1 in
-	latscoped|ls-floor)
+	tp-empty)
+		"$BUILD/bench/tp_floor" "$BUILD/bench/tp_floor.bpf.o" >"$tmp/floor.out" & tpid=$!
+		for _ in $(seq 100); do grep -q '^attached' "$tmp/floor.out" && return; sleep 0.1; done
+		exit 1 ;;
+	latscoped|ls-wfloor)
 		local extra=()
-		[ "$1" = ls-floor ] && extra=(--wakeup-floor-ns "$FLOOR_NS")
+		[ "$1" = ls-wfloor ] && extra=(--wakeup-floor-ns "$FLOOR_NS")
 		"$BUILD/latscoped" -f --socket "$sock" "${extra[@]}" 2>"$tmp/daemon.log" & tpid=$!
 		for _ in $(seq 100); do req '{"method":"status"}' >/dev/null 2>&1 && return; sleep 0.1; done
 		cat "$tmp/daemon.log"; exit 1 ;;
@@ -53,7 +61,7 @@ start_tracer() { # config
 stop_tracer() { # config
 	local lost=
 	case $1 in
-	latscoped|ls-floor)
+	latscoped|ls-wfloor)
 		lost=$(req '{"method":"status"}' | jq -r '.result | select(.drops > 0) | "drops=\(.drops)"') ;;
 	esac
 	kill -INT $tpid; wait $tpid || true; tpid=

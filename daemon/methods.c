@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <bpf/bpf.h>
 #include "daemon.h"
 #include "names.h"
 #include "proto.h"
@@ -24,6 +25,18 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
+/* Runs the kernel skipped because the program was already running on that
+ * CPU (e.g. a tracepoint hit from an interrupt during the program): events
+ * the program never saw. */
+static uint64_t recursion_misses(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.recursion_misses;
+}
+
 static json_object *programs(const struct ls_tracer *t)
 {
 	json_object *arr = json_object_new_array();
@@ -38,6 +51,8 @@ static json_object *programs(const struct ls_tracer *t)
 		json_object_object_add(o, "attached", json_object_new_boolean(p->attached));
 		if (!p->attached)
 			json_object_object_add(o, "reason", json_object_new_string(p->reason));
+		else
+			add_u64(o, "recursion_misses", recursion_misses(p->fd));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -142,6 +142,7 @@ static void attach_all(struct ls_tracer *t)
 			continue;
 		}
 		t->links[i - 1] = l;
+		ps->fd = bpf_program__fd(p);
 		ps->attached = true;
 		t->nattached++;
 	}

@@ -25,6 +25,7 @@ struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
 	const char *family;  /* hardirq, softirq, vector, hrtimer, wakeup */
 	bool attached;
+	int fd;              /* the loaded program, for its run statistics */
 	char reason[112];    /* why not attached */
 };
 
