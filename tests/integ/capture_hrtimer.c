@@ -26,11 +26,20 @@ int main(int argc, char **argv)
 	while (fread(&t.h, sizeof(t.h), 1, f) == 1) {
 		unsigned size = ls_rec_size(t.h.kind);
 
-		if (!size || fread((char *)&t + sizeof(t.h), size - sizeof(t.h), 1, f) != (size > sizeof(t.h))) {
-			fprintf(stderr, "capture_hrtimer: bad or truncated record\n");
+		if (!size) {
+			fprintf(stderr, "capture_hrtimer: bad record\n");
 			return 2;
 		}
-		if (t.h.kind == LS_K_HRTIMER && t.h.arg == pid)
+		if (t.h.kind != LS_K_HRTIMER) { /* other kinds may be longer */
+			if (size > sizeof(t.h) && fseek(f, size - sizeof(t.h), SEEK_CUR))
+				return 2;
+			continue;
+		}
+		if (fread((char *)&t + sizeof(t.h), size - sizeof(t.h), 1, f) != 1) {
+			fprintf(stderr, "capture_hrtimer: truncated record\n");
+			return 2;
+		}
+		if (t.h.arg == pid)
 			printf("%llu %lld %lld %llx\n", (unsigned long long)t.h.ts,
 			       (long long)t.soft_late, (long long)t.late,
 			       (unsigned long long)LS_KADDR(t.h.key));

@@ -28,7 +28,8 @@
  * from idle shows as a task current on a CPU whose last recorded switch
  * went to idle; the wakeup it completed is left out too, but latscope's
  * switch-in must fall between the idle switch and that first sign of the
- * task (checked).
+ * task (checked; 1 + 0.1% exceptions, for pairs shifted by a sched_waking
+ * ftrace missed in the idle task's context).
  *
  * Window: wakeups whose sched_waking is after the capture started and
  * before the last latscope record ended, minus M ms (100) at each end.
@@ -479,7 +480,9 @@ int main(int argc, char **argv)
 		printf("FAIL: pairs disagree on the CPU\n");
 		rc = 1;
 	}
-	if (outside) {
+	/* ftrace also misses sched_waking run in the idle task's context, which
+	 * can pair a record with the wakeup after its own: allow a few */
+	if (outside > 1 + hid_ft[HID_IDLE] / 1000) {
 		printf("FAIL: %zu switch-ins outside the interval ftrace bounds them to\n", outside);
 		rc = 1;
 	}
