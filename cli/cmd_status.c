@@ -130,6 +130,27 @@ static void print_classes(json_object *r)
 	table_free(t);
 }
 
+/* What became of wakeups that are not records (docs/protocol.md). */
+static void print_wakeups(json_object *r)
+{
+	json_object *w = jget(r, "wakeup_tracking", json_type_object);
+	char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN], e[FMT_LEN], f[FMT_LEN];
+	char g[FMT_LEN], h[FMT_LEN];
+	uint64_t floor = 0, untracked = 0;
+
+	if (!w)
+		return;
+	jget_u64(w, "floor_ns", &floor);
+	printf("%-11s %s staged for the ring, %s woken while running, %s superseded,\n"
+	       "%-11s %s raced going to sleep, %s without sched_waking, %s untracked%s,\n"
+	       "%-11s floor %s: %s below it (counted, not emitted)\n", "wakeups",
+	       jstr_u64(w, "staged", a), jstr_u64(w, "ran", b), jstr_u64(w, "superseded", c),
+	       "", jstr_u64(w, "raced", d), jstr_u64(w, "no_waking", e),
+	       jstr_u64(w, "untracked", f),
+	       jget_u64(w, "untracked", &untracked) && untracked ? " <-- NOT MEASURED" : "",
+	       "", floor ? jstr_dur(w, "floor_ns", g) : "none", jstr_u64(w, "below_floor", h));
+}
+
 static int human(json_object *r)
 {
 	char b[FMT_LEN];
@@ -143,6 +164,7 @@ static int human(json_object *r)
 	       jstr_u64(r, "unpaired", b));
 	print_rings(r);
 	print_agg(r);
+	print_wakeups(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

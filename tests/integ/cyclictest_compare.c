@@ -15,7 +15,7 @@
  * ftrace stream (started before cyclictest) is cycle k; there must be at
  * least as many as cycles (when one thread finishes, cyclictest stops
  * printing the others' cycles while they still run one or two more).
- * latscope's records are matched to those wakings by time.
+ * A latscope record is the thread's last waking at or before its stamp.
  * A cycle without a record is a wakeup BPF cannot see on this sandbox when a
  * thread of process P was current at its waking or is the task its
  * switch-in replaced, or a wakeup with no switch-in to measure: the timer
@@ -45,7 +45,12 @@
 
 #define MAX_THREADS 64
 
-#define PAIR_NS 20000 /* a latscope record and ftrace's waking: the same one */
+/* A latscope record belongs to the thread's last ftrace waking at or before
+ * its own stamp: ftrace's probe runs first, latscope's can be held up
+ * (other probes, a VM exit) but never by a whole cycle. ftrace rounds to
+ * microseconds. */
+#define ROUND_NS 1000
+#define MAX_GAP_NS 100000
 
 enum { WK_PENDING, WK_SWITCHED_IN, WK_RAN };
 
@@ -249,11 +254,12 @@ static int compare(struct thread *th)
 		rec[i] = -1;
 	qsort(th->ls, th->nls, sizeof(*th->ls), by_waking);
 	for (i = j = 0; i < th->nls; i++) {
-		while (j < th->nwk && th->wk[j] < th->ls[i].waking - PAIR_NS)
+		/* j: the first waking after the record's stamp */
+		while (j < th->nwk && th->wk[j] <= th->ls[i].waking + ROUND_NS)
 			j++;
-		if (j < th->nwk && th->wk[j] <= th->ls[i].waking + PAIR_NS && rec[j] < 0) {
-			rec[j] = i;
-			if (j++ >= th->ncycles)
+		if (j && rec[j - 1] < 0 && th->ls[i].waking - th->wk[j - 1] <= MAX_GAP_NS) {
+			rec[j - 1] = i;
+			if (j - 1 >= th->ncycles)
 				continue; /* after cyclictest's last printed cycle */
 		} else {
 			extra++;
