@@ -54,6 +54,10 @@ start_daemon --record "$LS_TMP/cap" --ring-kb 32768
 st=$(req '{"method":"status"}')
 view=$(req '{"method":"wakeups"}')
 human=$("$BUILD/latscope" --socket "$SOCK" wakeups)
+one=$(req '{"method":"wakeups","cpu":1}')
+bad_cpu=$(req '{"method":"wakeups","cpu":4096}')
+bad_member=$(req '{"method":"wakeups","cpus":1}')
+"$BUILD/latscope" --socket "$SOCK" wakeups --cpu x >/dev/null 2>&1; cli_bad=$?
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 echo 0 >"$INST/tracing_on"
 
@@ -70,6 +74,10 @@ check "view lists every CPU" test "$(jq '.result.cpus | length' <<<"$view")" = "
 check "worst wakeups have a victim comm" \
 	test "$(jq '[.result.cpus[].wakeups.worst[] | select(.victim.comm != "")] | length' <<<"$view")" -gt 0
 check "latscope wakeups prints the table" grep -q "worst wakeups" <<<"$human"
+check "wakeups --cpu 1 lists only CPU 1" test "$(jq -c '[.result.cpus[].cpu]' <<<"$one")" = "[1]"
+check "wakeups: cpu out of range is bad_params" test "$(jq -r .error.code <<<"$bad_cpu")" = bad_params
+check "wakeups: unknown member is bad_params" test "$(jq -r .error.code <<<"$bad_member")" = bad_params
+check "latscope wakeups --cpu x is a usage error (2)" test "$cli_bad" -eq 2
 
 cp "$INST/trace" "$LS_TMP/ftrace.txt"
 echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines; capture: $in_cap wakeup records"
