@@ -20,6 +20,7 @@
 #include "log.h"
 #include "names.h"
 #include "server.h"
+#include "tracer_kvm.h"
 
 #define DEFAULT_SOCKET "/run/latscope/latscope.sock"
 
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 "      --cpus-per-ring N   CPUs sharing one ring, power of two (default 8)\n"
 "      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
 "      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
+"      --kvm-threads N     vCPU threads tracked at once, 16..1048576 (default 4096)\n"
 "      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
 "  -l, --log-level LEVEL   error, warn, info (default), debug\n"
 "  -h, --help              this help\n"
@@ -75,7 +77,7 @@ static int bad(const char *opt, const char *val, const char *want)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD };
+	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD, O_KVM_THREADS };
 	static const struct option lo[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, O_LIVE },
@@ -86,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "max-series", required_argument, NULL, O_SERIES },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "kvm-threads", required_argument, NULL, O_KVM_THREADS },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -133,6 +136,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_series = v;
 			break;
 		case O_RECORD: o->record_path = optarg; break;
+		case O_KVM_THREADS:
+			if (parse_uint(optarg, 16, 1u << 20, &v))
+				return bad("--kvm-threads", optarg, "a number 16..1048576");
+			o->tracer.kvm_threads = v;
+			break;
 		case 'l':
 			if ((lvl = ls_log_parse_level(optarg)) < 0)
 				return bad("--log-level", optarg, "error, warn, info or debug");
@@ -273,6 +281,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_tracer_drain(&d->tracer);
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
+				ls_kvm_reprobe(&d->tracer);
 				ls_server_tick(srv, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);

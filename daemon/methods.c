@@ -9,6 +9,7 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "tracer_kvm.h"
 
 static uint64_t mono_ns(void)
 {
@@ -111,6 +112,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(o, "drops", sum_k(d->total.drops));
 	add_u64(o, "unpaired", sum_k(d->total.unpaired));
 	json_object_object_add(o, "by_class", by_class(&d->total));
+	json_object_object_add(o, "kvm", ls_kvm_status(t));
 	add_u64(agg, "records", st.records);
 	add_u64(agg, "series", st.series);
 	add_u64(agg, "series_overflow", st.series_overflow);
