@@ -163,7 +163,8 @@ static json_object *reasons(struct pick *p, enum ls_kvm_sort sort, json_object *
 
 	if (!rows)
 		return arr;
-	qsort(p->v, p->n, sizeof(*p->v), by_reason);
+	if (p->n)
+		qsort(p->v, p->n, sizeof(*p->v), by_reason);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct ls_kvm_series *s = p->v[i];
 		struct reason_row *r;
@@ -188,7 +189,8 @@ static json_object *reasons(struct pick *p, enum ls_kvm_sort sort, json_object *
 		total = sat_add(total, rows[i].cost.sum);
 		open += rows[i].open;
 	}
-	qsort(rows, nrows, sizeof(*rows), by_sort);
+	if (nrows)
+		qsort(rows, nrows, sizeof(*rows), by_sort);
 	for (size_t i = 0; i < nrows; i++) {
 		json_object_array_add(arr, reason_obj(&rows[i], exits, total));
 		ls_hist_free(&rows[i].cost);
@@ -237,7 +239,8 @@ static json_object *vcpus(struct pick *p)
 	json_object *arr = json_object_new_array();
 	struct vcpu_sum v = { 0 };
 
-	qsort(p->v, p->n, sizeof(*p->v), by_vcpu);
+	if (p->n)
+		qsort(p->v, p->n, sizeof(*p->v), by_vcpu);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct ls_kvm_series *s = p->v[i];
 
