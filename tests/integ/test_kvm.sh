@@ -164,6 +164,9 @@ cls() { jq -c '.result.by_class[] | select(.class == "kvm_exit") | [.events,.rec
 check "status kvm_exit counters [events,records,drops,unpaired] $(cls)" test "$(cls)" = '[22,9,0,3]'
 check "status kvm: 3 threads, 1 open exit (A1's HLT), none untracked" \
 	test "$(jq -c '.result.kvm | [.threads,.open_exits,.untracked]' <<<"$st")" = '[3,1,0]'
+sh=$("$BUILD/latscope" --socket "$SOCK" status)
+check "latscope status shows the kvm state and table" \
+	grep -qE "^kvm +attached \(kvm_exit_tp, types from vmlinux\), 3 vCPU threads tracked of 4096" <<<"$sh"
 
 # Cost of kvm_switch per sched_switch, one exit open then none, next to
 # softirq_raise (a per-CPU lookup and a store) as a yardstick; both include
