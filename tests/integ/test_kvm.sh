@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # KVM exit costs through the whole live path. On this host kvm_exit never
 # fires (paravirtual KVM whose exits bypass the tracepoints), so:
-#  1. the kvm programs must load and attach on this kernel (status);
+#  1. the kvm programs must load and attach on this kernel (status), and
+#     the kvm_exit variant the daemon does not pick must pass the verifier;
 #  2. a scripted sequence is run through the daemon's kvm_inject program
 #     (tests/integ/kvm_inject.c; the same in-kernel pairing code as the
 #     tracepoints, the real ring buffer, daemon, socket and CLI), and the
@@ -27,6 +28,10 @@ check "kvm_exit_raw off with a reason (record has vcpu_id here)" \
 check "kvm_inject loaded (never attached)" test "$(jq -r .result.kvm.inject_program <<<"$st")" = true
 check "kernel holds kvm_exit_tp/kvm_entry as tracepoint programs" \
 	test "$(bpftool prog show 2>/dev/null | grep -cE 'tracepoint +name (kvm_exit_tp|kvm_entry) ')" -ge 2
+# The daemon loads one kvm_exit variant; both must pass the verifier.
+vars=$("$BUILD/tests/integ/kvm_variants" "$BUILD/latscope.bpf.o" | tr '\n' ' ')
+check "every kvm program loads here, kvm_exit_raw included ($vars)" \
+	test "$vars" = "loaded kvm_exit_tp loaded kvm_exit_raw loaded kvm_entry loaded kvm_switch loaded kvm_task_exit loaded kvm_inject "
 real=$(req '{"method":"kvm"}' | jq .result.exits)
 check "no real KVM exit recorded on this host before injecting ($real)" test "$real" -eq 0
 
