@@ -53,6 +53,10 @@ __s64 ls_kvm_open_exits; /* exits open on all threads: the sched_switch filter *
 __s64 ls_kvm_nthreads;   /* entries in ls_kvm_threads: the thread-exit filter */
 __u64 ls_kvm_untracked;  /* kvm events of threads the full table could not take */
 
+/* Puts the record type into the object's BTF for tests/unit/test_kvm.c
+ * (kvm_inject's context type is there as its argument). */
+const struct ls_rec_kvm *ls_btf_rec_kvm __attribute__((unused));
+
 /* One kvm_exit or kvm_entry with everything the handlers need explicit. */
 struct kvm_ev {
 	__u64 ts;

@@ -14,12 +14,70 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <libgen.h>
+#include <bpf/btf.h>
 
+#include "latscope/kvm_inject.h"
 #include "agg.h"
 #include "agg_kvm.h"
 #include "kvm_reasons.h"
 #include "names.h"
 #include "report_kvm.h"
+
+static char obj_path[4096];
+
+/* Byte offset of member `field` of BTF struct t, or -1. */
+static long btf_off(const struct btf *btf, const struct btf_type *t, const char *field)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), field))
+			return (long)btf_member_bit_offset(t, i) / 8;
+	return -1;
+}
+
+#define SAME(btf, t, type, field) \
+	assert_int_equal(btf_off(btf, t, #field), (long)offsetof(type, field))
+
+/* The KVM record and the injection context as the BPF object sees them
+ * (its BTF) match the userspace headers. */
+static void test_layout_matches_bpf(void **state)
+{
+	struct btf *btf = btf__parse(obj_path, NULL);
+	const struct btf_type *t;
+	int id;
+
+	(void)state;
+	assert_non_null(btf);
+	id = btf__find_by_name_kind(btf, "ls_rec_kvm", BTF_KIND_STRUCT);
+	assert_true(id > 0);
+	t = btf__type_by_id(btf, id);
+	assert_int_equal(t->size, sizeof(struct ls_rec_kvm));
+	assert_int_equal(sizeof(struct ls_rec_kvm) % 8, 0);
+	SAME(btf, t, struct ls_rec_kvm, h);
+	SAME(btf, t, struct ls_rec_kvm, guest_ns);
+	SAME(btf, t, struct ls_rec_kvm, off_cpu_ns);
+	SAME(btf, t, struct ls_rec_kvm, tgid);
+	SAME(btf, t, struct ls_rec_kvm, isa);
+	SAME(btf, t, struct ls_rec_kvm, kflags);
+	SAME(btf, t, struct ls_rec_kvm, comm);
+	id = btf__find_by_name_kind(btf, "ls_kvm_inject", BTF_KIND_STRUCT);
+	assert_true(id > 0);
+	t = btf__type_by_id(btf, id);
+	assert_int_equal(t->size, sizeof(struct ls_kvm_inject));
+	SAME(btf, t, struct ls_kvm_inject, ts);
+	SAME(btf, t, struct ls_kvm_inject, type);
+	SAME(btf, t, struct ls_kvm_inject, cpu);
+	SAME(btf, t, struct ls_kvm_inject, tid);
+	SAME(btf, t, struct ls_kvm_inject, tgid);
+	SAME(btf, t, struct ls_kvm_inject, next_tid);
+	SAME(btf, t, struct ls_kvm_inject, reason);
+	SAME(btf, t, struct ls_kvm_inject, vcpu_id);
+	SAME(btf, t, struct ls_kvm_inject, isa);
+	SAME(btf, t, struct ls_kvm_inject, comm);
+	btf__free(btf);
+}
 
 static const char *name(unsigned isa, uint32_t reason)
 {
@@ -369,9 +427,10 @@ static void test_sort_parse(void **state)
 	assert_int_equal(ls_kvm_sort_parse("", &so), -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_matches_bpf),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_names_match_kernel),
 		cmocka_unit_test(test_reason_parse),
@@ -381,5 +440,10 @@ int main(void)
 		cmocka_unit_test(test_sort_parse),
 	};
 
+	char self[4096];
+
+	(void)argc;
+	snprintf(self, sizeof(self), "%s", argv[0]);
+	snprintf(obj_path, sizeof(obj_path), "%s/../latscope.bpf.o", dirname(self));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
