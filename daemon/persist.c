@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include "daemon.h"
+#include "comms.h"
 #include "log.h"
 #include "state.h"
 
@@ -102,6 +103,9 @@ static void adopt(struct ls_daemon *d, struct ls_state *s)
 
 	ls_agg_free(d->agg);
 	d->agg = s->agg;
+	for (size_t i = 0; i < s->ncomms; i++)
+		ls_comm_note(s->comms[i].pid, s->comms[i].comm, sizeof(s->comms[i].comm));
+	free(s->comms);
 	d->counters_base = s->counters;
 	d->stats_since_unix_ns = s->stats_since_unix_ns;
 	ls_agg_get_stats(d->agg, &st);
@@ -203,6 +207,7 @@ void ls_persist_save(struct ls_daemon *d)
 		.ncpus = (uint32_t)d->tracer.ncpus,
 	};
 	struct stat st;
+	int rc;
 
 	if (!p->path || p->disabled)
 		return;
@@ -213,7 +218,11 @@ void ls_persist_save(struct ls_daemon *d)
 	s.counters = d->total;
 	snprintf(s.version, sizeof(s.version), "%s", LS_VERSION);
 	read_boot_id(s.boot_id, sizeof(s.boot_id));
-	if (ls_state_save(p->path, &s, &m)) {
+	if (ls_state_get_comms(&s))
+		log_warn("saving state: out of memory for task names; saved without them");
+	rc = ls_state_save(p->path, &s, &m);
+	free(s.comms);
+	if (rc) {
 		p->save_errors++;
 		snprintf(p->last_error, sizeof(p->last_error), "%s", m.err);
 		log_warn("saving state: %s", m.err);

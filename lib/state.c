@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "atomic_file.h"
+#include "comms.h"
 #include "crc32c.h"
 #include "state.h"
 
@@ -429,6 +430,74 @@ static int load_agg(struct rbuf *r, struct ls_state *s, struct ls_state_msg *m)
 	return LS_STATE_OK;
 }
 
+/* --- COMMS --------------------------------------------------------------- */
+
+struct comms_ctx {
+	struct ls_state_comm *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void collect_comm(uint32_t pid, const char *comm, void *p)
+{
+	struct comms_ctx *c = p;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct ls_state_comm *v = c->oom ? NULL : realloc(c->v, cap * sizeof(*v));
+
+		if (!v) {
+			c->oom = true;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].pid = pid;
+	snprintf(c->v[c->n].comm, sizeof(c->v[c->n].comm), "%s", comm);
+	c->n++;
+}
+
+int ls_state_get_comms(struct ls_state *s)
+{
+	struct comms_ctx c = { 0 };
+
+	ls_comm_foreach(collect_comm, &c);
+	if (c.oom) {
+		free(c.v);
+		return -1;
+	}
+	s->comms = c.v;
+	s->ncomms = c.n;
+	return 0;
+}
+
+static void save_comms(struct wbuf *w, const struct ls_state *s)
+{
+	put_u64(w, s->ncomms);
+	for (size_t i = 0; i < s->ncomms; i++) {
+		put_u32(w, s->comms[i].pid);
+		put_str(w, s->comms[i].comm, sizeof(s->comms[i].comm));
+	}
+}
+
+static int load_comms(struct rbuf *r, struct ls_state *s, struct ls_state_msg *m)
+{
+	uint64_t n = get_u64(r);
+
+	/* each entry takes at least 8 bytes: bounds the allocation */
+	if (n > rb_left(r) / 8)
+		return invalid(m, "comms: %llu entries do not fit", (unsigned long long)n);
+	s->comms = calloc(n ? n : 1, sizeof(*s->comms));
+	if (!s->comms)
+		return LS_STATE_NOMEM;
+	for (s->ncomms = 0; s->ncomms < n && !r->short_read; s->ncomms++) {
+		s->comms[s->ncomms].pid = get_u32(r);
+		get_str(r, s->comms[s->ncomms].comm, sizeof(s->comms[0].comm));
+	}
+	return LS_STATE_OK;
+}
+
 /* --- sections ------------------------------------------------------------ */
 
 static const struct section {
@@ -443,6 +512,8 @@ static const struct section {
 	{ LS_SEC_META, 1, true, true, "meta", save_meta, load_meta },
 	{ LS_SEC_COUNTERS, 1, true, false, "counters", save_counters, load_counters },
 	{ LS_SEC_AGG, 1, true, false, "aggregator", save_agg, load_agg },
+	/* names are hints: an older reader may drop them */
+	{ LS_SEC_COMMS, 1, false, false, "comms", save_comms, load_comms },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -580,6 +651,9 @@ int ls_state_decode(const void *buf, size_t len, size_t max_series,
 	if (rc) {
 		ls_agg_free(s->agg);
 		s->agg = NULL;
+		free(s->comms);
+		s->comms = NULL;
+		s->ncomms = 0;
 		if (rc == LS_STATE_NOMEM)
 			snprintf(m->err, sizeof(m->err), "out of memory");
 	}

@@ -32,7 +32,13 @@ enum ls_state_section {
 	LS_SEC_META = 1,      /* times, writer version, boot id */
 	LS_SEC_AGG = 2,       /* aggregator stats and every series' histogram */
 	LS_SEC_COUNTERS = 3,  /* kernel counter totals per kind */
-	/* 4: reserved for the windows family's worst-N windows */
+	LS_SEC_COMMS = 4,     /* pid -> comm, to name pid keys (not critical) */
+	/* 5: reserved for the windows family's worst-N windows */
+};
+
+struct ls_state_comm {
+	uint32_t pid;
+	char comm[16];
 };
 
 struct ls_state {
@@ -44,6 +50,8 @@ struct ls_state {
 	uint32_t ncpus;               /* possible CPUs of the saver */
 	char version[32];             /* latscoped version of the saver */
 	char boot_id[40];             /* /proc/sys/kernel/random/boot_id */
+	struct ls_state_comm *comms;  /* decode: malloc'ed, caller frees */
+	size_t ncomms;
 };
 
 enum ls_state_rc {
@@ -59,12 +67,15 @@ struct ls_state_msg {
 	char notes[512];   /* non-fatal: sections skipped, values dropped */
 };
 
+/* Fill s->comms from the running comm table (lib/comms.h); -1 on ENOMEM. */
+int ls_state_get_comms(struct ls_state *s);
+
 /* Serialise s into a malloc'ed buffer (free() it). LS_STATE_OK or NOMEM. */
 int ls_state_encode(const struct ls_state *s, void **buf, size_t *len);
 /*
- * Parse a whole file image. On LS_STATE_OK, s is filled and s->agg is a new
- * aggregator capped at max_series (the caller frees it); otherwise s->agg is
- * NULL and m->err says what is wrong.
+ * Parse a whole file image. On LS_STATE_OK, s is filled, s->agg is a new
+ * aggregator capped at max_series and s->comms an array (the caller frees
+ * both); otherwise both are NULL and m->err says what is wrong.
  */
 int ls_state_decode(const void *buf, size_t len, size_t max_series,
 		    struct ls_state *s, struct ls_state_msg *m);

@@ -65,9 +65,14 @@ static struct ls_agg *sample_agg(size_t max_series)
 	return a;
 }
 
+static struct ls_state_comm sample_comms[] = {
+	{ 4242, "timer_probe" }, { 1, "systemd" }, { 99999, "fifteen-chars-x" },
+};
+
 static struct ls_state sample_state(struct ls_agg *a)
 {
 	struct ls_state s = {
+		.comms = sample_comms, .ncomms = 3,
 		.agg = a, .stats_since_unix_ns = 1700000000123456789ull,
 		.started_unix_ns = 1700000500000000000ull,
 		.saved_unix_ns = 1700000600000000001ull, .ncpus = 4,
@@ -163,12 +168,15 @@ static void test_round_trip(void **st)
 	assert_int_equal(r.ncpus, 4);
 	assert_string_equal(r.version, s.version);
 	assert_string_equal(r.boot_id, s.boot_id);
+	assert_int_equal(r.ncomms, 3);
+	assert_memory_equal(r.comms, sample_comms, sizeof(sample_comms));
 	/* the restored state saves to the same bytes */
 	assert_int_equal(ls_state_encode(&r, &buf2, &len2), LS_STATE_OK);
 	assert_int_equal(len2, len);
 	assert_memory_equal(buf, buf2, len);
 	free(buf);
 	free(buf2);
+	free(r.comms);
 	ls_agg_free(r.agg);
 	ls_agg_free(a);
 }
@@ -201,6 +209,7 @@ static void test_restore_smaller_cap(void **st)
 	ls_hist_free(&ha);
 	ls_hist_free(&hr);
 	free(buf);
+	free(r.comms);
 	ls_agg_free(r.agg);
 	ls_agg_free(a);
 }
@@ -226,10 +235,13 @@ static int decode(const void *buf, size_t len, struct ls_state_msg *m)
 
 	memset(m, 0, sizeof(*m));
 	rc = ls_state_decode(buf, len, 100, &r, m);
-	if (rc == LS_STATE_OK)
+	if (rc == LS_STATE_OK) {
 		ls_agg_free(r.agg);
-	else
+		free(r.comms);
+	} else {
 		assert_null(r.agg);
+		assert_null(r.comms);
+	}
 	return rc;
 }
 
@@ -341,6 +353,23 @@ static unsigned char *with_section(const unsigned char *buf, size_t len, uint32_
 	return p;
 }
 
+/* Offset of the header of the section of this type (critical bit
+ * ignored), walking the framing of docs/state.md; its payload length. */
+static size_t section_at(const unsigned char *p, size_t len, uint32_t type, uint64_t *plen)
+{
+	for (size_t off = 32; off + 16 <= len;) {
+		uint32_t t;
+
+		memcpy(&t, p + off, 4);
+		memcpy(plen, p + off + 8, 8);
+		if ((t & ~LS_SEC_CRITICAL) == type)
+			return off;
+		off += 16 + *plen;
+	}
+	fail_msg("no section %u", type);
+	return 0;
+}
+
 static void test_unknown_sections(void **st)
 {
 	unsigned char *buf, *p;
@@ -350,9 +379,9 @@ static void test_unknown_sections(void **st)
 	(void)st;
 	small_file((void **)&buf, &len);
 	/* optional, e.g. a newer daemon's windows section: skipped and said */
-	p = with_section(buf, len, 4, 1, "0123456789", 10, &plen);
+	p = with_section(buf, len, 100, 1, "0123456789", 10, &plen);
 	assert_int_equal(decode(p, plen, &m), LS_STATE_OK);
-	assert_non_null(strstr(m.notes, "section 4 version 1 (10 bytes) unknown"));
+	assert_non_null(strstr(m.notes, "section 100 version 1 (10 bytes) unknown"));
 	free(p);
 	/* a known section in a version this reader lacks, not critical: same */
 	p = with_section(buf, len, LS_SEC_AGG, 9, "", 0, &plen);
@@ -360,11 +389,20 @@ static void test_unknown_sections(void **st)
 	assert_non_null(strstr(m.notes, "section 2 version 9"));
 	free(p);
 	/* critical: the file cannot be understood, so it is rejected */
-	p = with_section(buf, len, 4 | LS_SEC_CRITICAL, 1, "0123456789", 10, &plen);
-	assert_rejected(p, plen, "section 4 version 1 is required but unknown");
+	p = with_section(buf, len, 100 | LS_SEC_CRITICAL, 1, "0123456789", 10, &plen);
+	assert_rejected(p, plen, "section 100 version 1 is required but unknown");
 	free(p);
+	/* a known section twice */
+	{
+		uint64_t slen = 0;
+		size_t at = section_at(buf, len, LS_SEC_COMMS, &slen);
+
+		p = with_section(buf, len, LS_SEC_COMMS, 1, buf + at + 16, slen, &plen);
+		assert_rejected(p, plen, "comms section appears twice");
+		free(p);
+	}
 	/* a section that claims more than the body holds */
-	p = with_section(buf, len, 4, 1, "0123456789", 10, &plen);
+	p = with_section(buf, len, 100, 1, "0123456789", 10, &plen);
 	memcpy(p + len + 8, &(uint64_t){ 11 }, 8);
 	fix_crcs(p, plen);
 	assert_rejected(p, plen, "runs past the body");
@@ -440,6 +478,7 @@ static void test_file_save_load(void **st)
 	assert_int_equal(ls_state_load(path, 1000, &r, &m), LS_STATE_OK);
 	assert_agg_equal(a, r.agg);
 	ls_agg_free(r.agg);
+	free(r.comms);
 	/* a directory where the file should be is not a state file */
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
