@@ -84,18 +84,6 @@ static int bad(const char *opt, const char *val, const char *want)
 	return -1;
 }
 
-/* systemd's StateDirectory= (first of a colon-separated list), or NULL. */
-static const char *systemd_state_dir(void)
-{
-	static char dir[4096];
-	const char *env = getenv("STATE_DIRECTORY");
-
-	if (!env || !*env || *env == ':')
-		return NULL;
-	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(env, ":"), env);
-	return dir;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD,
@@ -200,7 +188,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	if (!o->state_dir)
-		o->state_dir = systemd_state_dir();
+		o->state_dir = ls_persist_default_dir();
 	if (o->live_sec && !o->foreground) {
 		fprintf(stderr, "latscoped: --live needs --foreground\n");
 		return -1;
@@ -384,6 +372,7 @@ int main(int argc, char **argv)
 	d.started_mono_ns = mono_ns();
 	d.started_unix_ns = d.stats_since_unix_ns = clock_ns(CLOCK_REALTIME);
 	d.drain_ms = o.drain_ms;
+	d.persist.dir_fd = -1;
 	d.persist.dir = o.state_dir;
 	d.persist.interval_s = o.state_interval;
 	d.metrics.textfile = o.metrics_textfile;

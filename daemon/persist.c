@@ -166,12 +166,22 @@ static void restore(struct ls_daemon *d, size_t max_series)
 		 m.err, p->moved_aside);
 }
 
+const char *ls_persist_default_dir(void)
+{
+	static char dir[4096];
+	const char *env = getenv("STATE_DIRECTORY");
+
+	if (!env || !*env || *env == ':')
+		return NULL;
+	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(env, ":"), env);
+	return dir;
+}
+
 int ls_persist_start(struct ls_daemon *d, size_t max_series)
 {
 	struct ls_persist *p = &d->persist;
 	size_t n;
 
-	p->dir_fd = -1;
 	if (!p->dir)
 		return 0;
 	if (make_dirs(p->dir)) {

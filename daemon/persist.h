@@ -19,7 +19,8 @@ struct ls_persist {
 	const char *dir;            /* NULL: persistence off */
 	unsigned interval_s;
 	char *path;                 /* dir/latscope.state */
-	int dir_fd;                 /* open and flock'ed: one daemon per dir */
+	int dir_fd;                 /* open and flock'ed: one daemon per dir;
+				     * -1 (set it before ls_persist_start) = none */
 	bool disabled;              /* an existing file could be neither read
 				     * nor moved aside: never overwrite it */
 	char disabled_why[320];
@@ -40,6 +41,10 @@ struct ls_persist {
 };
 
 struct ls_daemon;
+
+/* --state-dir when not given: systemd's $STATE_DIRECTORY (first of its
+ * colon-separated list, set by StateDirectory=), else NULL (no persistence). */
+const char *ls_persist_default_dir(void);
 
 /* Open (create) the state dir, lock it and restore the state file into
  * d->agg, d->counters_base and d->stats_since_unix_ns. Returns 0, or -1

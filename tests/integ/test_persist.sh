@@ -135,4 +135,14 @@ foreign() { printf '[latscope]\nsocket = /run/x.sock\n' >"$FILE"; }
 damage "corrupt byte" "body checksum mismatch" flip
 damage "truncated" "truncated" cut_half
 damage "foreign file" "not a latscope state file" foreign
+
+# --- 5: the default: systemd's $STATE_DIRECTORY, else no persistence ------
+STATE_DIRECTORY="$LS_TMP/sd:/unused" start_daemon
+check "no --state-dir: \$STATE_DIRECTORY (first entry) is used" \
+	test "$(status | jq -r .state.file)" = "$LS_TMP/sd/latscope.state"
+stop_daemon; check "...and saved to at exit" test -s "$LS_TMP/sd/latscope.state"
+unset STATE_DIRECTORY
+start_daemon
+check "neither: persistence off" test "$(status | jq .state.enabled)" = false
+stop_daemon
 summary
