@@ -13,7 +13,7 @@
  * be understood by a reader or the file is rejected; other unknown sections
  * (or known ones in a version this reader lacks) are skipped and reported.
  * New families add a section: a type below, a save and a load function in
- * the table in state.c, fields in struct ls_state.
+ * the table in state_sections.c, fields in struct ls_state.
  */
 #ifndef LATSCOPE_STATE_H
 #define LATSCOPE_STATE_H
@@ -28,7 +28,7 @@
 #define LS_STATE_HDR_LEN 32
 
 #define LS_SEC_CRITICAL 0x80000000u
-enum ls_state_section {
+enum ls_sec_type {
 	LS_SEC_META = 1,      /* times, writer version, boot id */
 	LS_SEC_AGG = 2,       /* aggregator stats and every series' histogram */
 	LS_SEC_COUNTERS = 3,  /* kernel counter totals per kind */
