@@ -236,7 +236,7 @@ static void family(struct ls_prom *p, const struct ls_agg *a, int by_key)
 
 		ls_hist_init(&h);
 		for (j = i; j < c.n && same_group(&c.e[i], &c.e[j], by_key); j++)
-			ls_hist_merge(&h, &c.e[j].s->h);
+			p->failed |= !ls_hist_merge(&h, &c.e[j].s->h);
 		labels[0] = "class";
 		labels[1] = ls_class_name(c.e[i].s->cls);
 		labels[2] = by_key ? "key" : "cpu";
