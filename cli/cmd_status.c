@@ -194,6 +194,22 @@ static void print_state(json_object *r)
 		printf("%-11s statistics since %s\n", "", fmt_when(b1, since));
 }
 
+static void print_metrics_export(json_object *r)
+{
+	json_object *m = jget(r, "metrics_export", json_type_object);
+	const char *tf = jget_str(m, "textfile");
+	char iv[FMT_LEN], w[FMT_LEN], e[FMT_LEN];
+	uint64_t errs = 0;
+
+	if (!tf)
+		return;
+	jget_u64(m, "write_errors", &errs);
+	printf("%-11s %s every %ss: %s writes, %s%s errors%s\n", "metrics", tf,
+	       jstr_u64(m, "interval_s", iv), jstr_u64(m, "writes", w),
+	       errs ? fmt_alert_on() : "", jstr_u64(m, "write_errors", e),
+	       errs ? fmt_alert_off() : "");
+}
+
 static int human(json_object *r)
 {
 	char b[FMT_LEN];
@@ -208,6 +224,7 @@ static int human(json_object *r)
 	print_rings(r);
 	print_agg(r);
 	print_state(r);
+	print_metrics_export(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

@@ -120,6 +120,8 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(agg, "malformed", d->malformed);
 	json_object_object_add(o, "agg", agg);
 	json_object_object_add(o, "state", ls_persist_status(d));
+	if (d->metrics.textfile)
+		json_object_object_add(o, "metrics_export", ls_metrics_status(d));
 	if (d->capture) {
 		json_object *cap = json_object_new_object();
 

@@ -136,6 +136,21 @@ void ls_metrics_tick(struct ls_daemon *d, uint64_t now_mono_ns)
 	ls_metrics_export(d);
 }
 
+json_object *ls_metrics_status(const struct ls_daemon *d)
+{
+	const struct ls_metrics_export *m = &d->metrics;
+	json_object *o;
+
+	if (!m->textfile)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "textfile", json_object_new_string(m->textfile));
+	json_object_object_add(o, "interval_s", json_object_new_uint64(m->interval_s));
+	json_object_object_add(o, "writes", json_object_new_uint64(m->writes));
+	json_object_object_add(o, "write_errors", json_object_new_uint64(m->write_errors));
+	return o;
+}
+
 void ls_metrics_stop(struct ls_daemon *d)
 {
 	if (d->metrics.textfile && unlink(d->metrics.textfile) && errno != ENOENT)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <json-c/json.h>
 
 #define LS_METRICS_INTERVAL_DEFAULT 15
 
@@ -30,5 +31,7 @@ void ls_metrics_tick(struct ls_daemon *d, uint64_t now_mono_ns);
 /* Clean exit: remove the textfile, so node_exporter does not keep serving
  * frozen values (after a crash, node_textfile_mtime_seconds shows it). */
 void ls_metrics_stop(struct ls_daemon *d);
+/* The "metrics_export" member of the status result; NULL without a textfile. */
+json_object *ls_metrics_status(const struct ls_daemon *d);
 
 #endif

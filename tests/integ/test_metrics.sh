@@ -116,8 +116,13 @@ done
 check "textfile never seen partial over $reads reads while being rewritten ($torn torn)" test "$torn" -eq 0 -a "$reads" -gt 10
 check "textfile replaced by rename (inode $ino0 -> $(stat -c %i "$TF"))" test "$(stat -c %i "$TF")" != "$ino0"
 check "no temporary file left next to it" test -z "$(ls "$LS_TMP/textfile" | grep -v '^latscope.prom$')"
-writes=$(awk '$1 == "latscope_textfile_write_errors_total" { print $2 }' "$TF")
-check "no textfile write errors" test "$writes" = 0
+errs=$(awk '$1 == "latscope_textfile_write_errors_total" { print $2 }' "$TF")
+check "no textfile write errors" test "$errs" = 0
+me=$(req '{"method":"status"}' | jq -c .result.metrics_export)
+check "status shows the export: $me" jq -e -n --argjson m "$me" --arg tf "$TF" \
+	'$m.textfile == $tf and $m.interval_s == 1 and $m.writes >= 3 and $m.write_errors == 0' >/dev/null
+check "latscope status prints it" grep -q "^metrics     $TF every 1s: [0-9]* writes, 0 errors" \
+	<<<"$("$BUILD/latscope" --socket "$SOCK" status)"
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 check "textfile removed at a clean exit" test ! -e "$TF"
 
