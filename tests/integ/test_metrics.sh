@@ -11,6 +11,7 @@ set -u
 command -v promtool >/dev/null || { echo "promtool missing: bash scripts/deps.sh installs the prometheus package"; exit 1; }
 DIR=$(cd "$(dirname "$0")/../.." && pwd)
 TF=$LS_TMP/textfile/latscope.prom
+jq_true() { jq -e "$@" >/dev/null; }  # a jq condition as a check
 
 check "promtool check rules on the example rules" promtool check rules "$DIR/config/prometheus/latscope.rules.yml"
 check "promtool test rules: the example alerts fire on synthetic series" \
@@ -119,8 +120,8 @@ check "no temporary file left next to it" test -z "$(ls "$LS_TMP/textfile" | gre
 errs=$(awk '$1 == "latscope_textfile_write_errors_total" { print $2 }' "$TF")
 check "no textfile write errors" test "$errs" = 0
 me=$(req '{"method":"status"}' | jq -c .result.metrics_export)
-check "status shows the export: $me" jq -e -n --argjson m "$me" --arg tf "$TF" \
-	'$m.textfile == $tf and $m.interval_s == 1 and $m.writes >= 3 and $m.write_errors == 0' >/dev/null
+check "status shows the export: $me" jq_true -n --argjson m "$me" --arg tf "$TF" \
+	'$m.textfile == $tf and $m.interval_s == 1 and $m.writes >= 3 and $m.write_errors == 0'
 check "latscope status prints it" grep -q "^metrics     $TF every 1s: [0-9]* writes, 0 errors" \
 	<<<"$("$BUILD/latscope" --socket "$SOCK" status)"
 stop_daemon; check "latscoped exits 0" test $? -eq 0

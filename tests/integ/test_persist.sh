@@ -12,6 +12,7 @@ set -u
 STATE=$LS_TMP/state
 FILE=$STATE/latscope.state
 N=150
+jq_true() { jq -e "$@" >/dev/null; }  # a jq condition as a check
 
 status() { req '{"method":"status"}' | jq -c .result; }
 hist() { req "{\"method\":\"hist\",\"class\":\"$1\"${2:+,\"key\":$2}}"; }
@@ -76,10 +77,9 @@ check "restart: statistics start kept from the first run" \
 check "restart: softirq histogram kept, bucket by bucket" ge_buckets "$h_soft1" "$(hist softirq)"
 check "restart: vector histogram kept, bucket by bucket" ge_buckets "$h_vec1" "$(hist vector)"
 cpus2=$(req '{"method":"cpus"}')
-check "restart: per-CPU counts of every class >= before" jq -e -n --argjson a "$cpus1" --argjson b "$cpus2" '
+check "restart: per-CPU counts of every class >= before" jq_true -n --argjson a "$cpus1" --argjson b "$cpus2" '
 	[$a.result.cpus[] as $c | $c.classes | to_entries[] | . as $e |
-	 ($b.result.cpus[] | select(.cpu == $c.cpu) | .classes[$e.key].count) >= $e.value.count] | all' \
-	>/dev/null
+	 ($b.result.cpus[] | select(.cpu == $c.cpu) | .classes[$e.key].count) >= $e.value.count] | all'
 human=$("$BUILD/latscope" --socket "$SOCK" status)
 check "latscope status says where the statistics were restored from" \
 	grep -q "restored from $FILE saved at" <<<"$human"
