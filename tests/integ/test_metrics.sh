@@ -32,6 +32,8 @@ m=$LS_TMP/metrics
 check "latscope metrics exits 0 ($(wc -l <"$m") lines)" test $? -eq 0 -a -s "$m"
 promtool check metrics <"$m" >"$LS_TMP/lint" 2>&1
 check "promtool check metrics: no problems ($(head -c 300 "$LS_TMP/lint"))" test $? -eq 0 -a ! -s "$LS_TMP/lint"
+check "metrics with a parameter -> bad_params" test \
+	"$(req '{"method":"metrics","cpu":0}' | jq -r .error.code)" = bad_params
 check "--json metrics: text with the exposition content type" test \
 	"$("$BUILD/latscope" --socket "$SOCK" --json metrics | jq -r .content_type)" = "text/plain; version=0.0.4"
 for f in latscope_latency_seconds latscope_latency_by_key_seconds; do
