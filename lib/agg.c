@@ -280,9 +280,7 @@ static void add_kvm(struct ls_agg *a, const struct ls_rec_kvm *r)
 		add_value(a, LS_K_KVM_EXIT, h->cpu, h->key, h->dur);
 	if (r->guest_ns)
 		add_value(a, LS_K_KVM_GUEST, h->cpu, h->key, r->guest_ns);
-	if (!a->kvm)
-		a->kvm = ls_kvm_table_new(a->max_series);
-	if (a->kvm)
+	if (ls_agg_kvm_get(a))
 		ls_kvm_table_add(a->kvm, r);
 	else
 		a->st.alloc_failures++;
@@ -290,6 +288,13 @@ static void add_kvm(struct ls_agg *a, const struct ls_rec_kvm *r)
 
 const struct ls_kvm_table *ls_agg_kvm(const struct ls_agg *a)
 {
+	return a->kvm;
+}
+
+struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
+{
+	if (!a->kvm)
+		a->kvm = ls_kvm_table_new(a->max_series);
 	return a->kvm;
 }
 

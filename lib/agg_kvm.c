@@ -201,6 +201,29 @@ void ls_kvm_table_add(struct ls_kvm_table *t, const struct ls_rec_kvm *r)
 		t->st.alloc_failures++;
 }
 
+bool ls_kvm_table_merge(struct ls_kvm_table *t, const struct ls_kvm_series *src)
+{
+	struct ls_kvm_series *s = klookup(t, src->tgid, src->vcpu, src->reason, src->isa);
+
+	if (!s)
+		return false;
+	if (src->comm[0])
+		memcpy(s->comm, src->comm, sizeof(s->comm));
+	s->comm[sizeof(s->comm) - 1] = '\0';
+	s->open += src->open;
+	s->open_guest += src->open_guest;
+	s->open_guest_ns += src->open_guest_ns;
+	return ls_hist_merge(&s->cost, &src->cost) && ls_hist_merge(&s->on_cpu, &src->on_cpu) &&
+	       ls_hist_merge(&s->guest, &src->guest);
+}
+
+void ls_kvm_table_add_stats(struct ls_kvm_table *t, const struct ls_kvm_stats *st)
+{
+	t->st.records += st->records;
+	t->st.overflow += st->overflow;
+	t->st.alloc_failures += st->alloc_failures;
+}
+
 int ls_kvm_table_foreach(const struct ls_kvm_table *t, ls_kvm_series_fn fn, void *ctx)
 {
 	for (size_t i = 0; t && i < t->nseries; i++) {

@@ -47,7 +47,13 @@ typedef int (*ls_kvm_series_fn)(const struct ls_kvm_series *s, void *ctx);
 int ls_kvm_table_foreach(const struct ls_kvm_table *t, ls_kvm_series_fn fn, void *ctx);
 void ls_kvm_table_stats(const struct ls_kvm_table *t, struct ls_kvm_stats *st);
 
+/* Restore (state file): merge a saved series and saved table statistics. */
+bool ls_kvm_table_merge(struct ls_kvm_table *t, const struct ls_kvm_series *s);
+void ls_kvm_table_add_stats(struct ls_kvm_table *t, const struct ls_kvm_stats *st);
+
 /* The aggregator's KVM table (lib/agg.c); NULL before the first KVM record. */
 const struct ls_kvm_table *ls_agg_kvm(const struct ls_agg *a);
+/* The same, created if missing; NULL only on ENOMEM. */
+struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a);
 
 #endif

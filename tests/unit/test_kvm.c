@@ -23,6 +23,7 @@
 #include "kvm_reasons.h"
 #include "names.h"
 #include "report_kvm.h"
+#include "state.h"
 
 static char obj_path[4096];
 
@@ -414,6 +415,51 @@ static void test_overflow(void **state)
 	ls_agg_free(a);
 }
 
+/* The KVM table survives a state file round trip: same view after. */
+static void test_state_round_trip(void **state)
+{
+	struct ls_agg *a = ls_agg_new(1000);
+	struct ls_state s = { 0 }, r = { 0 };
+	struct ls_state_msg m = { 0 };
+	struct ls_rec_kvm open = rec(1, 102, 100, 1, LS_KVM_ISA_VMX, 12, 0, 7000, 0, "vmA");
+	struct ls_kvm_stats st;
+	json_object *v1, *v2;
+	void *buf;
+	size_t len;
+
+	(void)state;
+	add(a, rec(0, 101, 100, 0, LS_KVM_ISA_VMX, 12, 50000, 1000, 45000, "vmA"));
+	add(a, rec(0, 101, 100, 0, LS_KVM_ISA_VMX, 44, 11000, 0, 0, "vmA"));
+	add(a, rec(1, 201, 200, 0, LS_KVM_ISA_SVM, 0x400, 3000, 9000, 0, "vmB"));
+	open.kflags = LS_KVM_F_OPEN;
+	add(a, open);
+	s.agg = a;
+	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
+	assert_int_equal(ls_state_decode(buf, len, 1000, &r, &m), LS_STATE_OK);
+	v1 = ls_report_kvm(a, -1, -1, LS_KVM_SORT_TOTAL);
+	v2 = ls_report_kvm(r.agg, -1, -1, LS_KVM_SORT_TOTAL);
+	assert_string_equal(json_object_to_json_string(v1), json_object_to_json_string(v2));
+	assert_true(u(v2, "open") == 1 && u(v2, "vcpus.1.open_guest_ns") == 7000);
+	ls_kvm_table_stats(ls_agg_kvm(r.agg), &st);
+	assert_true(st.records == 4 && st.series == 4);
+	json_object_put(v1);
+	json_object_put(v2);
+	free(buf);
+	ls_agg_free(r.agg);
+	free(r.comms);
+
+	/* an aggregator with no KVM record saves an empty section, restores no table */
+	s.agg = ls_agg_new(10);
+	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
+	assert_int_equal(ls_state_decode(buf, len, 10, &r, &m), LS_STATE_OK);
+	assert_null(ls_agg_kvm(r.agg));
+	free(buf);
+	ls_agg_free(r.agg);
+	free(r.comms);
+	ls_agg_free(s.agg);
+	ls_agg_free(a);
+}
+
 static void test_sort_parse(void **state)
 {
 	enum ls_kvm_sort so;
@@ -437,6 +483,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_seed_004),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_sort_parse),
 	};
 
