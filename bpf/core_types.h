@@ -39,15 +39,12 @@ struct task_struct {
 	int prio;      /* effective: < 0 deadline, < 100 RT */
 	unsigned long nvcsw, nivcsw; /* times switched out */
 	char comm[16];
+	struct task_struct *group_leader;
 } __attribute__((preserve_access_index));
 
 /* Before 5.16 task_cpu() read task_struct::cpu. */
 struct task_struct___cpu {
 	unsigned int cpu;
-} __attribute__((preserve_access_index));
-
-struct rq {
-	struct task_struct *curr;
 } __attribute__((preserve_access_index));
 
 struct hrtimer_sleeper {
