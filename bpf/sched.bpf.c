@@ -9,8 +9,8 @@
  * Pending wakeups live in task local storage, not in a pid-keyed hash: the
  * entry belongs to the task itself, so pid reuse cannot pair the wrong task,
  * an exiting task takes its entry with it, and the memory is bounded by the
- * number of live tasks. sched_switch pays one storage lookup when nothing is
- * pending for the incoming task.
+ * number of live tasks. sched_switch pays one storage lookup (and one store
+ * of the incoming task pointer) when nothing is pending for it.
  *
  * "Was it waiting or running?" is decided with the kernel's own count of
  * the task's switch-outs (nvcsw + nivcsw), taken when the wakeup activates
