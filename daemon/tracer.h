@@ -18,11 +18,12 @@ struct ls_tracer_opts {
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi */
 	bool attached;
 	char reason[112];    /* why not attached */
 };
@@ -39,6 +40,9 @@ struct ls_tracer {
 	struct ls_prog_state *progs;
 	struct bpf_link **links;   /* parallel to progs; NULL = not attached */
 	unsigned nprogs, nattached;
+	bool ipi_send_side;        /* IPI send tracepoints present (>= 6.4) */
+	bool ipi_irq_stat_known;   /* per-CPU offsets of irq_stat and runqueues */
+	int64_t ipi_irq_stat_from_rq; /* their distance */
 	void *pcpu_buf;            /* scratch for reading the per-CPU map */
 };
 

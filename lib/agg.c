@@ -239,6 +239,24 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		a->st.wakeup_before_soft++;
 }
 
+/*
+ * One IPI delivery feeds its delivery latency per target CPU by callback,
+ * by sender CPU (the sender x target matrix) and by callsite, and the
+ * number of sends the handler run served (1 + coalesced) by callback and
+ * by callsite, whose sum minus count is the coalesced sends.
+ */
+static void add_ipi(struct ls_agg *a, const struct ls_rec_ipi *r)
+{
+	const struct ls_rec *h = &r->h;
+	uint64_t sends = 1 + (uint64_t)r->coalesced;
+
+	add_value(a, LS_K_IPI, h->cpu, h->key, h->dur);
+	add_value(a, LS_K_IPI_BY_SENDER, h->cpu, h->arg, h->dur);
+	add_value(a, LS_K_IPI_CALLSITE, h->cpu, r->callsite, h->dur);
+	add_value(a, LS_K_IPI_SENDS, h->cpu, h->key, sends);
+	add_value(a, LS_K_IPI_CALLSITE_SENDS, h->cpu, r->callsite, sends);
+}
+
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
@@ -259,6 +277,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		break;
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
+		break;
+	case LS_K_IPI:
+		add_ipi(a, (const struct ls_rec_ipi *)r);
 		break;
 	default:
 		a->st.unknown_kind++;
