@@ -44,6 +44,18 @@ static void print_programs(json_object *r)
 	}
 }
 
+/* What this kernel cannot give (e.g. IPI send side), one line each. */
+static void print_notes(json_object *r)
+{
+	json_object *notes = jget(r, "notes", json_type_array);
+
+	for (size_t i = 0; notes && i < json_object_array_length(notes); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(notes, i));
+
+		printf("%-11s %s\n", i ? "" : "notes", s ? s : "-");
+	}
+}
+
 static void print_counter(json_object *r, const char *k, const char *rate_k)
 {
 	char buf[FMT_LEN];
@@ -136,6 +148,7 @@ static int human(json_object *r)
 
 	print_header(r);
 	print_programs(r);
+	print_notes(r);
 	print_counter(r, "events", "events_per_sec");
 	print_counter(r, "records", "records_per_sec");
 	print_drops(r);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The socket methods of docs/protocol.md: status, cpus, hist, keys. */
+/* The socket methods of docs/protocol.md: status, cpus, hist, keys, timers,
+ * ipis. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "report_ipis.h"
 
 static uint64_t mono_ns(void)
 {
@@ -39,6 +41,18 @@ static json_object *programs(const struct ls_tracer *t)
 			json_object_object_add(o, "reason", json_object_new_string(p->reason));
 		json_object_array_add(arr, o);
 	}
+	return arr;
+}
+
+/* What this kernel cannot give, beyond single missing programs. */
+static json_object *notes(const struct ls_tracer *t)
+{
+	json_object *arr = json_object_new_array();
+
+	if (!t->ipi_send_side)
+		json_object_array_add(arr, json_object_new_string(
+			"ipi: receive only (no ipi_send_* tracepoints, kernel < 6.4): "
+			"no IPI origin or delivery latency"));
 	return arr;
 }
 
@@ -102,6 +116,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(rings, "drain_period_ms", d->drain_ms);
 	json_object_object_add(o, "rings", rings);
 	json_object_object_add(o, "programs", programs(t));
+	json_object_object_add(o, "notes", notes(t));
 	add_u64(o, "programs_attached", t->nattached);
 	add_u64(o, "programs_missing", t->nprogs - t->nattached);
 	add_u64(o, "events", d->rates.events);
@@ -202,13 +217,23 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "ipis")) {
+		json_object *res;
+
+		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
+			return NULL;
+		res = ls_report_ipis(d->agg, d->tracer.ncpus, cpu);
+		json_object_object_add(res, "send_side",
+				       json_object_new_boolean(d->tracer.ipi_send_side));
+		return res;
+	}
 	if (!strcmp(rq->method, "keys")) {
 		if (ls_req_check_members(rq, keys_p, err) || get_class(rq, &cls, err) ||
 		    get_cpu(rq, d, &cpu, err))
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, ipis)",
 		   rq->method);
 	return NULL;
 }
