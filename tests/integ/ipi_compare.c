@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * ipi_compare: checks latscope's IPI deliveries against the kernel's own
+ * ftrace stream of the same interval.
+ *
+ *   ipi_compare [--hidden-tgid P] [--sender-tid T] [--margin-ms M]
+ *               [--tol-ns N] CAPTURE FTRACE
+ *
+ * CAPTURE is a `latscoped --record` file, FTRACE the `trace` file of a
+ * tracefs instance (trace_clock mono, options/record-tgid) with
+ * ipi:ipi_send_cpu, ipi:ipi_send_cpumask and irq_vectors
+ * call_function[_single]_entry, reschedule_entry, irq_work_entry enabled
+ * before latscoped attached. The ftrace side is paired here, on its own:
+ * the events in file order (the kernel merges its per-CPU buffers by
+ * exact time), a cpumask expanded into its targets, each send classified
+ * by the handler that serves it, and per (target CPU, class) the sends
+ * since the last handler run form a round that the next run takes: one
+ * delivery timed from the round's first send, the others coalesced. The
+ * symbols are ftrace's own (%pS); latscope's addresses are named from
+ * /proc/kallsyms.
+ *
+ * --hidden-tgid P: the kernel runs no BPF program while a thread of P is
+ * current (this sandbox's PID 1). Such sends are left out; such a handler
+ * run is left out too, and a round it served is dropped, as latscope does
+ * when the target's irq_stat shows a run it did not see.
+ *
+ * Window: the capture's coverage minus M ms at each end (attach and
+ * detach), ends moved to quiet points (no handler entry within 20 us on
+ * either side). Deliveries whose handler entered in it are compared:
+ *   - per (target, class, callback, callsite): count and coalesced sends,
+ *     exactly;
+ *   - pair by pair in entry order per (target, class): the same send and
+ *     handler run (same sender CPU, task and callsite; latscope's probes
+ *     run right after ftrace's, which rounds to the us) and the delivery latencies agree
+ *     within N ns (default 2000: 1 us of ftrace's rounding of two
+ *     timestamps, plus the BPF probe running right after ftrace's at both
+ *     ends); at most 2% may differ more ("delayed": something, e.g. a VM
+ *     exit, landed between the two probes at one end).
+ * --sender-tid T: also count the deliveries sent by thread T.
+ *
+ * Exit: 0 agreement, 1 mismatch or too little compared, 2 bad input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "latscope/ipi.h"
+#include "latscope/record.h"
+#include "ftrace_text.h"
+#include "ksyms.h"
+
+#define MAX_CPUS 1024
+#define SYM 96
+#define QUIET_NS 20000
+#define MAX_DELAYED_PCT 2.0
+#define MIN_DELIVERIES 500
+
+struct delivery {
+	int64_t send, entry; /* ns */
+	uint32_t target, cls, sender, pid, coalesced;
+	char callback[SYM], callsite[SYM];
+};
+
+struct deliveries {
+	struct delivery *v;
+	size_t n, cap;
+};
+
+struct pending {
+	uint32_t n;
+	int served_unseen; /* a hidden run came after the first send */
+	struct delivery first;
+};
+
+static struct {
+	struct deliveries ls, ft;
+	struct pending slot[MAX_CPUS][LS_IPI_NCLASS];
+	long hidden_tgid;
+	uint32_t *hidden_tids;
+	size_t n_hidden_tids;
+	long sender_tid;
+	uint64_t hidden_sends, hidden_runs, dropped_rounds, dropped_sends, ft_unpaired;
+	uint64_t ft_lost, ft_events;
+	int64_t cover_lo, cover_hi;
+	const struct ls_ksyms *ks;
+} g = { .hidden_tgid = -1, .sender_tid = -1 };
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fprintf(stderr, "ipi_compare: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+static void push(struct deliveries *d, const struct delivery *x)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 4096;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	d->v[d->n++] = *x;
+}
+
+static uint32_t class_of_vector(uint32_t v)
+{
+	return v == LS_V_RESCHEDULE ? LS_IPI_RESCHED : v == LS_V_IRQ_WORK ? LS_IPI_WORK
+									    : LS_IPI_CALL;
+}
+
+static const char *const class_name[LS_IPI_NCLASS] = { "call", "resched", "irq_work" };
+
+/* --- the capture --------------------------------------------------------- */
+
+static void name_kaddr(uint32_t key, char *buf)
+{
+	if (!key)
+		snprintf(buf, SYM, "none");
+	else
+		ls_ksyms_format(g.ks, LS_KADDR(key), buf, SYM);
+}
+
+static void read_capture(const char *path)
+{
+	struct ls_capture_hdr h;
+	struct ls_rec_ipi r;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fread(&h, sizeof(h), 1, f) != 1 || h.magic != LS_CAPTURE_MAGIC ||
+	    h.version != LS_RECORD_VERSION || h.rec_size != sizeof(struct ls_rec)) {
+		fprintf(stderr, "ipi_compare: %s: not a latscope capture\n", path);
+		exit(2);
+	}
+	g.cover_lo = INT64_MAX;
+	while (fread(&r.h, sizeof(r.h), 1, f) == 1) {
+		uint32_t size = ls_rec_size(r.h.kind);
+		struct delivery d = { 0 };
+
+		if (!size || (size > sizeof(r.h) &&
+			      fread((char *)&r + sizeof(r.h), size - sizeof(r.h), 1, f) != 1)) {
+			fprintf(stderr, "ipi_compare: %s: bad or truncated record (kind %u)\n",
+				path, r.h.kind);
+			exit(2);
+		}
+		if ((int64_t)r.h.ts < g.cover_lo)
+			g.cover_lo = r.h.ts;
+		if ((int64_t)(r.h.ts + r.h.dur) > g.cover_hi)
+			g.cover_hi = r.h.ts + r.h.dur;
+		if (r.h.kind != LS_K_IPI)
+			continue;
+		if (r.h.cpu >= MAX_CPUS || r.vector >= LS_V_MAX) {
+			fprintf(stderr, "ipi_compare: %s: IPI record with cpu %u vector %u\n",
+				path, r.h.cpu, r.vector);
+			exit(2);
+		}
+		d.send = r.h.ts;
+		d.entry = r.h.ts + r.h.dur;
+		d.target = r.h.cpu;
+		d.cls = class_of_vector(r.vector);
+		d.sender = r.h.arg;
+		d.pid = r.h.pid;
+		d.coalesced = r.coalesced;
+		name_kaddr(r.h.key, d.callback);
+		name_kaddr(r.callsite, d.callsite);
+		push(&g.ls, &d);
+	}
+	fclose(f);
+}
+
+/* --- the ftrace stream ---------------------------------------------------- */
+
+/* ftrace's %pS "func+0x20/0x60" as latscope names it: "func+0x20",
+ * "func" at offset 0, "none" for a NULL callback. */
+static int field_sym(const struct ls_ft_event *ev, const char *key, char *out)
+{
+	const char *v;
+	size_t n, i;
+
+	if (ls_ft_field_str(ev, key, &v, &n))
+		return -1;
+	for (i = 0; i < n && v[i] != '/'; i++)
+		;
+	n = i;
+	if (n >= 4 && !memcmp(v + n - 4, "+0x0", 4))
+		n -= 4;
+	if (n >= SYM)
+		n = SYM - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	if (!strcmp(out, "0x0"))
+		strcpy(out, "none");
+	return 0;
+}
+
+static int is_hidden(const struct ls_ft_event *ev)
+{
+	size_t i;
+
+	if (g.hidden_tgid < 0)
+		return 0;
+	if (ev->tgid == g.hidden_tgid || ev->pid == g.hidden_tgid)
+		return 1;
+	if (ev->tgid >= 0)
+		return 0;
+	for (i = 0; i < g.n_hidden_tids; i++)
+		if (g.hidden_tids[i] == (uint32_t)ev->pid)
+			return 1;
+	return 0;
+}
+
+/* The handler that serves a send: as bpf/ipi.bpf.c decides, from ftrace's
+ * symbol names instead of addresses. */
+static uint32_t class_of_send(const char *callback, uint32_t target, uint32_t sender)
+{
+	if (!strcmp(callback, "none"))
+		return LS_IPI_RESCHED;
+	if (!strcmp(callback, "generic_smp_call_function_single_interrupt"))
+		return LS_IPI_CALL;
+	return target == sender ? LS_IPI_WORK : LS_IPI_CALL;
+}
+
+static void send_one(const struct delivery *s, uint32_t target)
+{
+	struct pending *p;
+
+	if (target >= MAX_CPUS)
+		return;
+	p = &g.slot[target][class_of_send(s->callback, target, s->sender)];
+	if (!p->n++) {
+		p->first = *s;
+		p->first.target = target;
+		p->first.cls = class_of_send(s->callback, target, s->sender);
+		p->served_unseen = 0;
+	}
+}
+
+/* "0-3,5" */
+static int send_mask(const struct delivery *s, const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint64_t lo, hi;
+		size_t j = i;
+
+		while (j < n && v[j] >= '0' && v[j] <= '9')
+			j++;
+		if (j == i || ls_ft_parse_u64(v + i, j - i, 0, &lo))
+			return -1;
+		hi = lo;
+		if (j < n && v[j] == '-') {
+			size_t k = ++j;
+
+			while (j < n && v[j] >= '0' && v[j] <= '9')
+				j++;
+			if (j == k || ls_ft_parse_u64(v + k, j - k, 0, &hi) || hi < lo)
+				return -1;
+		}
+		for (uint64_t c = lo; c <= hi && c < MAX_CPUS; c++)
+			send_one(s, (uint32_t)c);
+		if (j < n && v[j] != ',')
+			return -1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+static void entry(const struct ls_ft_event *ev, uint32_t vector)
+{
+	uint32_t cls = class_of_vector(vector);
+	struct pending *p;
+	struct delivery d;
+
+	if (ev->cpu < 0 || ev->cpu >= MAX_CPUS)
+		return;
+	p = &g.slot[ev->cpu][cls];
+	if (is_hidden(ev)) {
+		g.hidden_runs++;
+		if (p->n)
+			p->served_unseen = 1;
+		return;
+	}
+	if (!p->n) {
+		g.ft_unpaired++;
+		return;
+	}
+	if (p->served_unseen) {
+		g.dropped_rounds++;
+		g.dropped_sends += p->n;
+	} else {
+		d = p->first;
+		d.entry = ev->ts;
+		d.coalesced = p->n - 1 > 0xffff ? 0xffff : p->n - 1;
+		push(&g.ft, &d);
+	}
+	p->n = 0;
+}
+
+static const struct {
+	const char *name;
+	uint32_t vector;
+} entries[] = {
+	{ "call_function_entry", LS_V_CALL_FUNCTION },
+	{ "call_function_single_entry", LS_V_CALL_FUNCTION_SINGLE },
+	{ "reschedule_entry", LS_V_RESCHEDULE },
+	{ "irq_work_entry", LS_V_IRQ_WORK },
+};
+
+static int name_is(const struct ls_ft_event *ev, const char *s)
+{
+	return ev->name_len == strlen(s) && !memcmp(ev->name, s, ev->name_len);
+}
+
+static void bad_line(const char *path, const struct ls_ft_event *ev)
+{
+	fprintf(stderr, "ipi_compare: %s: malformed %.*s event: %.*s\n", path,
+		(int)ev->name_len, ev->name, (int)ev->fields_len, ev->fields);
+	exit(2);
+}
+
+static void ftrace_event(const char *path, const struct ls_ft_event *ev)
+{
+	struct delivery s = { 0 };
+	const char *v;
+	size_t n, i;
+	uint64_t cpu;
+
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (name_is(ev, entries[i].name)) {
+			g.ft_events++;
+			entry(ev, entries[i].vector);
+			return;
+		}
+	if (!name_is(ev, "ipi_send_cpu") && !name_is(ev, "ipi_send_cpumask"))
+		return;
+	g.ft_events++;
+	if (is_hidden(ev)) {
+		g.hidden_sends++;
+		return;
+	}
+	if (ev->cpu < 0 || field_sym(ev, "callsite", s.callsite) ||
+	    field_sym(ev, "callback", s.callback))
+		bad_line(path, ev);
+	s.send = ev->ts;
+	s.sender = ev->cpu;
+	s.pid = ev->pid;
+	if (name_is(ev, "ipi_send_cpu")) {
+		if (ls_ft_field_u64(ev, "cpu", &cpu))
+			bad_line(path, ev);
+		send_one(&s, (uint32_t)cpu);
+	} else if (ls_ft_field_str(ev, "cpumask", &v, &n) || send_mask(&s, v, n)) {
+		bad_line(path, ev);
+	}
+}
+
+/* Pass 1 learns the threads of the hidden process (lines whose TGID
+ * ftrace did not know are judged by their thread ID); pass 2 pairs. */
+static void read_ftrace(const char *path, int pass)
+{
+	static char buf[LS_FT_LINE_MAX];
+	struct ls_ft_reader rd;
+	struct ls_ft_event ev;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), k;
+
+	if (fd < 0) {
+		fprintf(stderr, "ipi_compare: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	ls_ft_reader_init_fd(&rd, fd, buf, sizeof(buf));
+	while ((k = ls_ft_reader_next(&rd, &ev)) > 0) {
+		if (k == LS_FT_LOST && pass == 2)
+			g.ft_lost += ev.lost ? ev.lost : 1;
+		if (k != LS_FT_EVENT)
+			continue;
+		if (pass == 2) {
+			if (ev.ts_kind != LS_FT_TS_NS) {
+				fprintf(stderr, "ipi_compare: %s: timestamps are not ns "
+					"(trace_clock mono expected)\n", path);
+				exit(2);
+			}
+			ftrace_event(path, &ev);
+		} else if (g.hidden_tgid >= 0 && ev.tgid == g.hidden_tgid && ev.pid > 0) {
+			size_t i;
+
+			for (i = 0; i < g.n_hidden_tids && g.hidden_tids[i] != (uint32_t)ev.pid; i++)
+				;
+			if (i == g.n_hidden_tids) {
+				g.hidden_tids = xrealloc(g.hidden_tids,
+							 (g.n_hidden_tids + 1) * sizeof(uint32_t));
+				g.hidden_tids[g.n_hidden_tids++] = ev.pid;
+			}
+		}
+	}
+	if (k < 0) {
+		fprintf(stderr, "ipi_compare: %s: %s\n", path, strerror(-k));
+		exit(2);
+	}
+	close(fd);
+}
+
+/* --- comparison ----------------------------------------------------------- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Move t (direction dir = +1 / -1) to a time with no entry within QUIET_NS. */
+static int64_t quiet_point(const int64_t *e, size_t n, int64_t t, int dir)
+{
+	for (;;) {
+		size_t i;
+		int busy = 0;
+
+		for (i = 0; i < n && !busy; i++)
+			busy = e[i] > t - QUIET_NS && e[i] < t + QUIET_NS;
+		if (!busy)
+			return t;
+		t += dir * QUIET_NS;
+	}
+}
+
+static void window(int64_t margin, int64_t *t0, int64_t *t1)
+{
+	size_t n = 0, i;
+	int64_t *e = xrealloc(NULL, (g.ls.n + g.ft.n) * sizeof(*e));
+
+	for (i = 0; i < g.ls.n; i++)
+		e[n++] = g.ls.v[i].entry;
+	for (i = 0; i < g.ft.n; i++)
+		e[n++] = g.ft.v[i].entry;
+	qsort(e, n, sizeof(*e), cmp_i64);
+	*t0 = quiet_point(e, n, g.cover_lo + margin, +1);
+	*t1 = quiet_point(e, n, g.cover_hi - margin, -1);
+	free(e);
+}
+
+static void select_window(struct deliveries *d, int64_t t0, int64_t t1)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].entry >= t0 && d->v[i].entry < t1)
+			d->v[n++] = d->v[i];
+	d->n = n;
+}
+
+static int cmp_delivery(const void *a, const void *b)
+{
+	const struct delivery *x = a, *y = b;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+struct group {
+	uint32_t target, cls;
+	char callback[SYM], callsite[SYM];
+	uint64_t n[2], coalesced[2]; /* [0] latscope, [1] ftrace */
+};
+
+static struct group *groups;
+static size_t ngroups;
+
+static void tally(const struct delivery *d, int side)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++)
+		if (groups[i].target == d->target && groups[i].cls == d->cls &&
+		    !strcmp(groups[i].callback, d->callback) &&
+		    !strcmp(groups[i].callsite, d->callsite))
+			break;
+	if (i == ngroups) {
+		groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+		memset(&groups[i], 0, sizeof(*groups));
+		groups[i].target = d->target;
+		groups[i].cls = d->cls;
+		strcpy(groups[i].callback, d->callback);
+		strcpy(groups[i].callsite, d->callsite);
+		ngroups++;
+	}
+	groups[i].n[side]++;
+	groups[i].coalesced[side] += d->coalesced;
+}
+
+static int cmp_abs(const void *a, const void *b)
+{
+	int64_t x = llabs(*(const int64_t *)a), y = llabs(*(const int64_t *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+static void show(const char *what, const struct delivery *d)
+{
+	printf("  %s: cpu%u %s send %lld from cpu%u pid %u %s, entry %lld (+%lld ns), "
+	       "coalesced %u\n", what, d->target, class_name[d->cls], (long long)d->send,
+	       d->sender, d->pid, d->callsite, (long long)d->entry,
+	       (long long)(d->entry - d->send), d->coalesced);
+}
+
+/* Deliveries of (target, class) starting at v[i]: how many. */
+static size_t run_of(const struct deliveries *d, size_t i)
+{
+	size_t k = i;
+
+	while (k < d->n && d->v[k].target == d->v[i].target && d->v[k].cls == d->v[i].cls)
+		k++;
+	return k - i;
+}
+
+/*
+ * Is l (latscope) the delivery f (ftrace)? Same sender CPU, task and
+ * callsite, and each of latscope's probes ran after ftrace's at the same
+ * tracepoint (1 us for ftrace's rounding), the send before the delivery.
+ */
+static int same(const struct delivery *l, const struct delivery *f)
+{
+	return l->sender == f->sender && l->pid == f->pid && !strcmp(l->callsite, f->callsite) &&
+	       l->send >= f->send - 1000 && l->send <= f->entry && l->entry >= f->entry - 1000;
+}
+
+/* Diagnosis of a (target, class) whose counts differ: walk both by entry
+ * time and show the first deliveries that have no counterpart. */
+static void show_unmatched(const struct delivery *l, size_t nl, const struct delivery *f,
+			   size_t nf)
+{
+	size_t i = 0, j = 0, shown = 0;
+
+	while ((i < nl || j < nf) && shown < 6) {
+		if (i < nl && j < nf && (same(&l[i], &f[j]) || llabs(l[i].entry - f[j].entry) < 3000)) {
+			i++;
+			j++;
+		} else if (j == nf || (i < nl && l[i].entry < f[j].entry)) {
+			show("only latscope", &l[i++]);
+			shown++;
+		} else {
+			show("only ftrace", &f[j++]);
+			shown++;
+		}
+	}
+}
+
+/*
+ * Pair the deliveries of both sides: per (target, class) they follow each
+ * other on one CPU, so with equal counts the i-th of each side is the same
+ * delivery. Returns the number of failed checks.
+ */
+static int compare_pairs(int64_t tol)
+{
+	size_t i = 0, j = 0, pairs = 0, delayed = 0, not_same = 0, ours = 0;
+	int64_t *diff = xrealloc(NULL, (g.ls.n + 1) * sizeof(*diff));
+	int64_t *sdiff = xrealloc(NULL, (g.ls.n + 1) * sizeof(*sdiff));
+	int fails = 0;
+
+	qsort(g.ls.v, g.ls.n, sizeof(*g.ls.v), cmp_delivery);
+	qsort(g.ft.v, g.ft.n, sizeof(*g.ft.v), cmp_delivery);
+	while (i < g.ls.n && j < g.ft.n) {
+		const struct delivery *l = &g.ls.v[i], *f = &g.ft.v[j];
+		size_t nl = run_of(&g.ls, i), nf = run_of(&g.ft, j), k;
+
+		if (l->target != f->target || l->cls != f->cls || nl != nf) {
+			printf("MISMATCH: deliveries per (target, class) differ: latscope cpu%u %s "
+			       "%zu, ftrace cpu%u %s %zu; not paired\n", l->target,
+			       class_name[l->cls], nl, f->target, class_name[f->cls], nf);
+			if (l->target == f->target && l->cls == f->cls)
+				show_unmatched(l, nl, f, nf);
+			fails++;
+			break;
+		}
+		for (k = 0; k < nl; k++, l++, f++) {
+			int64_t d = (l->entry - l->send) - (f->entry - f->send);
+
+			if (!same(l, f)) {
+				if (not_same++ < 5) {
+					show("latscope", l);
+					show("  ftrace", f);
+				}
+				continue;
+			}
+			sdiff[pairs] = l->send - f->send;
+			diff[pairs++] = d;
+			if (llabs(d) > tol && delayed++ < 5) {
+				show("delayed, latscope", l);
+				show("           ftrace", f);
+			}
+			ours += g.sender_tid >= 0 && l->pid == g.sender_tid;
+		}
+		i += nl;
+		j += nf;
+	}
+	if (pairs) {
+		qsort(diff, pairs, sizeof(*diff), cmp_abs);
+		printf("latency, latscope - ftrace, over %zu pairs: |diff| p50 %lld ns, "
+		       "p99 %lld ns, max %lld ns; %zu beyond %lld ns (%.2f%%)\n", pairs,
+		       (long long)llabs(diff[pairs / 2]), (long long)llabs(diff[pairs * 99 / 100]),
+		       (long long)llabs(diff[pairs - 1]), delayed, (long long)tol,
+		       100.0 * delayed / pairs);
+		qsort(sdiff, pairs, sizeof(*sdiff), cmp_i64);
+		printf("send time, latscope - ftrace: p1 %lld ns, p50 %lld ns, p99 %lld ns\n",
+		       (long long)sdiff[pairs / 100], (long long)sdiff[pairs / 2],
+		       (long long)sdiff[pairs * 99 / 100]);
+	}
+	if (not_same) {
+		printf("MISMATCH: %zu paired deliveries are not the same send and run\n", not_same);
+		fails++;
+	}
+	if (pairs && 100.0 * delayed / pairs > MAX_DELAYED_PCT) {
+		printf("MISMATCH: more than %.0f%% of the latencies differ by more than %lld ns\n",
+		       MAX_DELAYED_PCT, (long long)tol);
+		fails++;
+	}
+	if (g.sender_tid >= 0)
+		printf("deliveries sent by tid %ld: %zu, paired\n", g.sender_tid, ours);
+	free(diff);
+	free(sdiff);
+	return fails;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ipi_compare [--hidden-tgid P] [--sender-tid T] [--margin-ms M] "
+		"[--tol-ns N] CAPTURE FTRACE\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hidden-tgid", required_argument, NULL, 'h' },
+		{ "sender-tid", required_argument, NULL, 's' },
+		{ "margin-ms", required_argument, NULL, 'm' },
+		{ "tol-ns", required_argument, NULL, 't' },
+		{ 0 },
+	};
+	int64_t margin = 300000000, tol = 2000, t0, t1;
+	uint64_t total[2] = { 0 };
+	size_t i, mism = 0;
+	int c, fails = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'h')
+			g.hidden_tgid = atol(optarg);
+		else if (c == 's')
+			g.sender_tid = atol(optarg);
+		else if (c == 'm')
+			margin = atoll(optarg) * 1000000;
+		else if (c == 't')
+			tol = atoll(optarg);
+		else
+			usage();
+	}
+	if (argc - optind != 2)
+		usage();
+	g.ks = ls_ksyms_load(NULL);
+	if (!g.ks) {
+		fprintf(stderr, "ipi_compare: /proc/kallsyms: %s\n", strerror(errno));
+		return 2;
+	}
+	read_capture(argv[optind]);
+	read_ftrace(argv[optind + 1], 1);
+	read_ftrace(argv[optind + 1], 2);
+	if (g.cover_hi - g.cover_lo < 3 * margin) {
+		fprintf(stderr, "ipi_compare: capture covers %lld ms, need more than 3 x %lld\n",
+			(long long)(g.cover_hi - g.cover_lo) / 1000000, (long long)margin / 1000000);
+		return 1;
+	}
+	window(margin, &t0, &t1);
+	select_window(&g.ls, t0, t1);
+	select_window(&g.ft, t0, t1);
+	printf("window %.3f s (capture %.3f s); ftrace: %llu IPI events, %llu lost; "
+	       "left out for tgid %ld: %llu sends, %llu handler runs (%zu threads), "
+	       "%llu rounds of %llu sends served by those runs; %llu runs with no send\n",
+	       (t1 - t0) / 1e9, (g.cover_hi - g.cover_lo) / 1e9,
+	       (unsigned long long)g.ft_events, (unsigned long long)g.ft_lost, g.hidden_tgid,
+	       (unsigned long long)g.hidden_sends, (unsigned long long)g.hidden_runs,
+	       g.n_hidden_tids, (unsigned long long)g.dropped_rounds,
+	       (unsigned long long)g.dropped_sends, (unsigned long long)g.ft_unpaired);
+	for (i = 0; i < g.ls.n; i++)
+		tally(&g.ls.v[i], 0);
+	for (i = 0; i < g.ft.n; i++)
+		tally(&g.ft.v[i], 1);
+	printf("%-6s %-8s %-44s %-36s %9s %9s %9s %9s\n", "TARGET", "CLASS", "CALLBACK",
+	       "CALLSITE", "LATSCOPE", "FTRACE", "COAL_LS", "COAL_FT");
+	for (i = 0; i < ngroups; i++) {
+		const struct group *gr = &groups[i];
+		int bad = gr->n[0] != gr->n[1] || gr->coalesced[0] != gr->coalesced[1];
+
+		printf("cpu%-3u %-8s %-44s %-36s %9llu %9llu %9llu %9llu%s\n", gr->target,
+		       class_name[gr->cls], gr->callback, gr->callsite,
+		       (unsigned long long)gr->n[0], (unsigned long long)gr->n[1],
+		       (unsigned long long)gr->coalesced[0], (unsigned long long)gr->coalesced[1],
+		       bad ? "  MISMATCH" : "");
+		mism += bad;
+		total[0] += gr->n[0];
+		total[1] += gr->n[1];
+	}
+	printf("deliveries: latscope %llu, ftrace %llu, in %zu groups, %zu mismatched\n",
+	       (unsigned long long)total[0], (unsigned long long)total[1], ngroups, mism);
+	if (mism)
+		fails++;
+	if (total[1] < MIN_DELIVERIES) {
+		printf("MISMATCH: only %llu deliveries compared (< %d): vacuous\n",
+		       (unsigned long long)total[1], MIN_DELIVERIES);
+		fails++;
+	}
+	if (g.ft_lost) {
+		printf("MISMATCH: ftrace lost events\n");
+		fails++;
+	}
+	fails += compare_pairs(tol);
+	return fails ? 1 : 0;
+}
