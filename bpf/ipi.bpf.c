@@ -186,151 +186,12 @@ static __always_inline void count(__u64 *c, __u64 n)
 	__sync_fetch_and_add(c, n);
 }
 
-/* What every target of one send shares. */
-struct ipi_send {
-	__u64 ts;
-	__u64 callback;
-	__u64 callsite;
-	__u32 pid;
-	__u32 cpu;
-	char comm[16];
-};
-
-static __always_inline void send_init(struct ipi_send *s, __u64 callsite, __u64 callback)
-{
-	s->ts = bpf_ktime_get_ns();
-	s->callback = callback;
-	s->callsite = callsite;
-	s->pid = (__u32)bpf_get_current_pid_tgid();
-	s->cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(s->comm, sizeof(s->comm));
-}
-
 /*
- * Which handler serves a send (docs/design.md): no callback is a
- * reschedule; smp calls carry generic_smp_call_function_single_interrupt
- * (kernels 6.4-6.7 traced the queued function instead, always remote);
- * anything else sent to the sender's own CPU is an irq_work self-IPI.
+ * Receive side first: programs attach in the order they are defined, and
+ * the handler runs must be watched before sends are, or a round begun in
+ * between would meet its first run unseen and be dropped (detected, but
+ * lost) together with the sends after it.
  */
-static __always_inline __u32 class_of(const struct ipi_send *s, __u32 target)
-{
-	if (!s->callback)
-		return LS_IPI_RESCHED;
-	if (ls_ipi_smp_call_fn && s->callback == ls_ipi_smp_call_fn)
-		return LS_IPI_CALL;
-	return target == s->cpu ? LS_IPI_WORK : LS_IPI_CALL;
-}
-
-static __always_inline void send_one(struct ls_pcpu *pc, const struct ipi_send *s,
-				     __u32 target)
-{
-	__u32 cls = class_of(s, target), idx, tag, runs = 0;
-	struct ls_ipi_slot *sl;
-	int has_runs;
-	__u64 old;
-
-	if (target >= ls_ipi_ncpus) {
-		count(&pc->c.drops[LS_K_IPI], 1);
-		return;
-	}
-	idx = target * LS_IPI_NCLASS + cls;
-	sl = bpf_map_lookup_elem(&ls_ipi_slots, &idx);
-	if (!sl) {
-		count(&pc->c.drops[LS_K_IPI], 1);
-		return;
-	}
-	has_runs = runs_on(pc, target, cls, &runs);
-	old = __sync_fetch_and_add(&sl->state, 1);
-	if ((__u32)old)
-		return; /* the round's first send is still pending: same run */
-	tag = (__u32)(old >> 32) + 1;
-	sl->tag_a = tag;
-	ls_barrier();
-	sl->ts = s->ts;
-	sl->callback = s->callback;
-	sl->callsite = s->callsite;
-	sl->pid = s->pid;
-	sl->sender = s->cpu;
-	sl->runs = runs;
-	sl->has_runs = has_runs;
-	__builtin_memcpy(sl->comm, s->comm, sizeof(sl->comm));
-	ls_barrier();
-	__sync_lock_test_and_set(&sl->tag_b, tag);
-}
-
-SEC("tp_btf/ipi_send_cpu")
-int BPF_PROG(ipi_send_cpu, unsigned int cpu, unsigned long callsite, void *callback)
-{
-	struct ls_pcpu *pc = ls_pcpu();
-	struct ipi_send s;
-
-	if (!pc)
-		return 0;
-	count(&pc->c.events[LS_K_IPI], 1);
-	send_init(&s, callsite, (__u64)callback);
-	send_one(pc, &s, cpu);
-	return 0;
-}
-
-struct mask_walk {
-	struct ipi_send s;
-	__u64 mask;  /* address of the struct cpumask */
-	__u64 lost;  /* targets at or beyond LS_IPI_MAX_CPUS */
-};
-
-/* bpf_loop callback: the targets in word w of the mask. */
-static long walk_word(__u32 w, void *ctx)
-{
-	struct mask_walk *m = ctx;
-	struct ls_pcpu *pc = ls_pcpu();
-	__u64 bits = 0;
-	__u32 j;
-
-	if (!pc || bpf_probe_read_kernel(&bits, sizeof(bits), (void *)(m->mask + w * 8)))
-		return 1;
-#pragma clang loop unroll(disable)
-	for (j = 0; j < 64 && bits; j++, bits >>= 1)
-		if (bits & 1)
-			send_one(pc, &m->s, w * 64 + j);
-	return 0;
-}
-
-/* bpf_loop callback: count the targets in word w (beyond our bound). */
-static long count_word(__u32 w, void *ctx)
-{
-	struct mask_walk *m = ctx;
-	__u64 bits = 0;
-	__u32 j;
-
-	if (bpf_probe_read_kernel(&bits, sizeof(bits),
-				  (void *)(m->mask + (LS_IPI_MAX_CPUS / 64 + w) * 8)))
-		return 1;
-#pragma clang loop unroll(disable)
-	for (j = 0; j < 64 && bits; j++, bits >>= 1)
-		m->lost += bits & 1;
-	return 0;
-}
-
-SEC("tp_btf/ipi_send_cpumask")
-int BPF_PROG(ipi_send_cpumask, const struct cpumask *mask, unsigned long callsite,
-	     void *callback)
-{
-	struct ls_pcpu *pc = ls_pcpu();
-	struct mask_walk m = { .mask = (__u64)mask };
-
-	if (!pc)
-		return 0;
-	count(&pc->c.events[LS_K_IPI], 1);
-	send_init(&m.s, callsite, (__u64)callback);
-	bpf_loop((ls_ipi_ncpus + 63) / 64, walk_word, &m, 0);
-	if (ls_ipi_possible > LS_IPI_MAX_CPUS) {
-		bpf_loop((ls_ipi_possible + 63) / 64 - LS_IPI_MAX_CPUS / 64, count_word, &m, 0);
-		if (m.lost)
-			count(&pc->c.drops[LS_K_IPI], m.lost);
-	}
-	return 0;
-}
-
 /* Emit the delivery of a round on this CPU; fields were checked. */
 static __always_inline void emit_ipi(struct ls_pcpu *pc, const struct ls_ipi_slot *f,
 				     __u32 cpu, __u32 vector, __u32 n, __u64 now)
@@ -458,5 +319,153 @@ SEC("tp_btf/irq_work_entry")
 int BPF_PROG(ipi_irq_work_entry, int vector)
 {
 	receive(LS_IPI_WORK, LS_V_IRQ_WORK);
+	return 0;
+}
+
+/* Send side. */
+
+/* What every target of one send shares. */
+struct ipi_send {
+	__u64 ts;
+	__u64 callback;
+	__u64 callsite;
+	__u32 pid;
+	__u32 cpu;
+	char comm[16];
+};
+
+static __always_inline void send_init(struct ipi_send *s, __u64 callsite, __u64 callback)
+{
+	s->ts = bpf_ktime_get_ns();
+	s->callback = callback;
+	s->callsite = callsite;
+	s->pid = (__u32)bpf_get_current_pid_tgid();
+	s->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
+}
+
+/*
+ * Which handler serves a send (docs/design.md): no callback is a
+ * reschedule; smp calls carry generic_smp_call_function_single_interrupt
+ * (the first kernels with the tracepoint traced the queued function
+ * instead, always remote);
+ * anything else sent to the sender's own CPU is an irq_work self-IPI.
+ */
+static __always_inline __u32 class_of(const struct ipi_send *s, __u32 target)
+{
+	if (!s->callback)
+		return LS_IPI_RESCHED;
+	if (ls_ipi_smp_call_fn && s->callback == ls_ipi_smp_call_fn)
+		return LS_IPI_CALL;
+	return target == s->cpu ? LS_IPI_WORK : LS_IPI_CALL;
+}
+
+static __always_inline void send_one(struct ls_pcpu *pc, const struct ipi_send *s,
+				     __u32 target)
+{
+	__u32 cls = class_of(s, target), idx, tag, runs = 0;
+	struct ls_ipi_slot *sl;
+	int has_runs;
+	__u64 old;
+
+	if (target >= ls_ipi_ncpus) {
+		count(&pc->c.drops[LS_K_IPI], 1);
+		return;
+	}
+	idx = target * LS_IPI_NCLASS + cls;
+	sl = bpf_map_lookup_elem(&ls_ipi_slots, &idx);
+	if (!sl) {
+		count(&pc->c.drops[LS_K_IPI], 1);
+		return;
+	}
+	has_runs = runs_on(pc, target, cls, &runs);
+	old = __sync_fetch_and_add(&sl->state, 1);
+	if ((__u32)old)
+		return; /* the round's first send is still pending: same run */
+	tag = (__u32)(old >> 32) + 1;
+	sl->tag_a = tag;
+	ls_barrier();
+	sl->ts = s->ts;
+	sl->callback = s->callback;
+	sl->callsite = s->callsite;
+	sl->pid = s->pid;
+	sl->sender = s->cpu;
+	sl->runs = runs;
+	sl->has_runs = has_runs;
+	__builtin_memcpy(sl->comm, s->comm, sizeof(sl->comm));
+	ls_barrier();
+	__sync_lock_test_and_set(&sl->tag_b, tag);
+}
+
+SEC("tp_btf/ipi_send_cpu")
+int BPF_PROG(ipi_send_cpu, unsigned int cpu, unsigned long callsite, void *callback)
+{
+	struct ls_pcpu *pc = ls_pcpu();
+	struct ipi_send s;
+
+	if (!pc)
+		return 0;
+	count(&pc->c.events[LS_K_IPI], 1);
+	send_init(&s, callsite, (__u64)callback);
+	send_one(pc, &s, cpu);
+	return 0;
+}
+
+struct mask_walk {
+	struct ipi_send s;
+	__u64 mask;  /* address of the struct cpumask */
+	__u64 lost;  /* targets at or beyond LS_IPI_MAX_CPUS */
+};
+
+/* bpf_loop callback: the targets in word w of the mask. */
+static long walk_word(__u32 w, void *ctx)
+{
+	struct mask_walk *m = ctx;
+	struct ls_pcpu *pc = ls_pcpu();
+	__u64 bits = 0;
+	__u32 j;
+
+	if (!pc || bpf_probe_read_kernel(&bits, sizeof(bits), (void *)(m->mask + w * 8)))
+		return 1;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < 64 && bits; j++, bits >>= 1)
+		if (bits & 1)
+			send_one(pc, &m->s, w * 64 + j);
+	return 0;
+}
+
+/* bpf_loop callback: count the targets in word w (beyond our bound). */
+static long count_word(__u32 w, void *ctx)
+{
+	struct mask_walk *m = ctx;
+	__u64 bits = 0;
+	__u32 j;
+
+	if (bpf_probe_read_kernel(&bits, sizeof(bits),
+				  (void *)(m->mask + (LS_IPI_MAX_CPUS / 64 + w) * 8)))
+		return 1;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < 64 && bits; j++, bits >>= 1)
+		m->lost += bits & 1;
+	return 0;
+}
+
+SEC("tp_btf/ipi_send_cpumask")
+int BPF_PROG(ipi_send_cpumask, const struct cpumask *mask, unsigned long callsite,
+	     void *callback)
+{
+	struct ls_pcpu *pc = ls_pcpu();
+	struct mask_walk m = { .mask = (__u64)mask };
+
+	if (!pc)
+		return 0;
+	count(&pc->c.events[LS_K_IPI], 1);
+	send_init(&m.s, callsite, (__u64)callback);
+	bpf_loop((ls_ipi_ncpus + 63) / 64, walk_word, &m, 0);
+	if (ls_ipi_possible > LS_IPI_MAX_CPUS) {
+		bpf_loop((ls_ipi_possible + 63) / 64 - LS_IPI_MAX_CPUS / 64, count_word, &m, 0);
+		if (m.lost)
+			count(&pc->c.drops[LS_K_IPI], m.lost);
+	}
 	return 0;
 }

@@ -3,7 +3,7 @@
  * ipi_compare: checks latscope's IPI deliveries against the kernel's own
  * ftrace stream of the same interval.
  *
- *   ipi_compare [--hidden-tgid P] [--sender-tid T] [--margin-ms M]
+ *   ipi_compare --from NS --to NS [--hidden-tgid P] [--sender-tid T]
  *               [--tol-ns N] CAPTURE FTRACE
  *
  * CAPTURE is a `latscoped --record` file, FTRACE the `trace` file of a
@@ -24,9 +24,11 @@
  * run is left out too, and a round it served is dropped, as latscope does
  * when the target's irq_stat shows a run it did not see.
  *
- * Window: the capture's coverage minus M ms at each end (attach and
- * detach), ends moved to quiet points (no handler entry within 20 us on
- * either side). Deliveries whose handler entered in it are compared:
+ * Window: from --from + 50 ms to --to (CLOCK_MONOTONIC ns: times at which
+ * latscoped answered, so every program was attached; the 50 ms let rounds
+ * begun before the send programs attached meet their handler run), ends
+ * moved to quiet points (no handler entry within 20 us on either side).
+ * Deliveries whose handler entered in it are compared:
  *   - per (target, class, callback, callsite): count and coalesced sends,
  *     exactly;
  *   - pair by pair in entry order per (target, class): the same send and
@@ -58,6 +60,7 @@
 #define QUIET_NS 20000
 #define MAX_DELAYED_PCT 2.0
 #define MIN_DELIVERIES 500
+#define START_MARGIN_NS 50000000
 
 struct delivery {
 	int64_t send, entry; /* ns */
@@ -428,7 +431,7 @@ static int64_t quiet_point(const int64_t *e, size_t n, int64_t t, int dir)
 	}
 }
 
-static void window(int64_t margin, int64_t *t0, int64_t *t1)
+static void window(int64_t from, int64_t to, int64_t *t0, int64_t *t1)
 {
 	size_t n = 0, i;
 	int64_t *e = xrealloc(NULL, (g.ls.n + g.ft.n) * sizeof(*e));
@@ -438,8 +441,8 @@ static void window(int64_t margin, int64_t *t0, int64_t *t1)
 	for (i = 0; i < g.ft.n; i++)
 		e[n++] = g.ft.v[i].entry;
 	qsort(e, n, sizeof(*e), cmp_i64);
-	*t0 = quiet_point(e, n, g.cover_lo + margin, +1);
-	*t1 = quiet_point(e, n, g.cover_hi - margin, -1);
+	*t0 = quiet_point(e, n, from + START_MARGIN_NS, +1);
+	*t1 = quiet_point(e, n, to, -1);
 	free(e);
 }
 
@@ -570,14 +573,26 @@ static int compare_pairs(int64_t tol)
 		const struct delivery *l = &g.ls.v[i], *f = &g.ft.v[j];
 		size_t nl = run_of(&g.ls, i), nf = run_of(&g.ft, j), k;
 
-		if (l->target != f->target || l->cls != f->cls || nl != nf) {
-			printf("MISMATCH: deliveries per (target, class) differ: latscope cpu%u %s "
-			       "%zu, ftrace cpu%u %s %zu; not paired\n", l->target,
-			       class_name[l->cls], nl, f->target, class_name[f->cls], nf);
-			if (l->target == f->target && l->cls == f->cls)
-				show_unmatched(l, nl, f, nf);
+		if (l->target != f->target || l->cls != f->cls) {
+			/* a (target, class) only one side has */
+			int first = cmp_delivery(l, f) < 0;
+
+			printf("MISMATCH: only %s has deliveries to cpu%u %s (%zu)\n",
+			       first ? "latscope" : "ftrace", first ? l->target : f->target,
+			       class_name[first ? l->cls : f->cls], first ? nl : nf);
+			i += first ? nl : 0;
+			j += first ? 0 : nf;
 			fails++;
-			break;
+			continue;
+		}
+		if (nl != nf) {
+			printf("MISMATCH: deliveries to cpu%u %s: latscope %zu, ftrace %zu; "
+			       "not paired\n", l->target, class_name[l->cls], nl, nf);
+			show_unmatched(l, nl, f, nf);
+			i += nl;
+			j += nf;
+			fails++;
+			continue;
 		}
 		for (k = 0; k < nl; k++, l++, f++) {
 			int64_t d = (l->entry - l->send) - (f->entry - f->send);
@@ -630,7 +645,7 @@ static int compare_pairs(int64_t tol)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ipi_compare [--hidden-tgid P] [--sender-tid T] [--margin-ms M] "
+	fprintf(stderr, "usage: ipi_compare --from NS --to NS [--hidden-tgid P] [--sender-tid T] "
 		"[--tol-ns N] CAPTURE FTRACE\n");
 	exit(2);
 }
@@ -640,11 +655,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hidden-tgid", required_argument, NULL, 'h' },
 		{ "sender-tid", required_argument, NULL, 's' },
-		{ "margin-ms", required_argument, NULL, 'm' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "tol-ns", required_argument, NULL, 't' },
 		{ 0 },
 	};
-	int64_t margin = 300000000, tol = 2000, t0, t1;
+	int64_t from = 0, to = 0, tol = 2000, t0, t1;
 	uint64_t total[2] = { 0 };
 	size_t i, mism = 0;
 	int c, fails = 0;
@@ -654,14 +670,16 @@ int main(int argc, char **argv)
 			g.hidden_tgid = atol(optarg);
 		else if (c == 's')
 			g.sender_tid = atol(optarg);
-		else if (c == 'm')
-			margin = atoll(optarg) * 1000000;
+		else if (c == 'f')
+			from = atoll(optarg);
+		else if (c == 'T')
+			to = atoll(optarg);
 		else if (c == 't')
 			tol = atoll(optarg);
 		else
 			usage();
 	}
-	if (argc - optind != 2)
+	if (argc - optind != 2 || from <= 0 || to <= from)
 		usage();
 	g.ks = ls_ksyms_load(NULL);
 	if (!g.ks) {
@@ -671,12 +689,13 @@ int main(int argc, char **argv)
 	read_capture(argv[optind]);
 	read_ftrace(argv[optind + 1], 1);
 	read_ftrace(argv[optind + 1], 2);
-	if (g.cover_hi - g.cover_lo < 3 * margin) {
-		fprintf(stderr, "ipi_compare: capture covers %lld ms, need more than 3 x %lld\n",
-			(long long)(g.cover_hi - g.cover_lo) / 1000000, (long long)margin / 1000000);
+	if (from < g.cover_lo - 1000000000 || to > g.cover_hi || to - from < 2 * START_MARGIN_NS) {
+		fprintf(stderr, "ipi_compare: --from/--to (%lld..%lld) not inside the capture "
+			"(%lld..%lld) or too short\n", (long long)from, (long long)to,
+			(long long)g.cover_lo, (long long)g.cover_hi);
 		return 1;
 	}
-	window(margin, &t0, &t1);
+	window(from, to, &t0, &t1);
 	select_window(&g.ls, t0, t1);
 	select_window(&g.ft, t0, t1);
 	printf("window %.3f s (capture %.3f s); ftrace: %llu IPI events, %llu lost; "

@@ -59,16 +59,24 @@ ipi_total() {
 	return 1
 }
 
+# CLOCK_MONOTONIC now, as latscoped sees it (every program is attached
+# once it answers).
+daemon_now() {
+	req '{"method":"status"}' | jq '.result.started_mono_ns + .result.uptime_ns'
+}
+
 start_daemon --record "$LS_TMP/cap"
-sleep 0.5 # past ipi_compare's 300 ms margin after attach
+from=$(daemon_now)
+sleep 0.1 # past ipi_compare's 50 ms margin
 "$BUILD/tests/integ/ipi_gen" $SENDER_CPU $TARGET_CPU "$N" "$LS_TMP/gen" ||
 	not_ok "ipi_gen ran"
 read -r tid _ _ <"$LS_TMP/gen"
-sleep 0.5
+sleep 0.1
 st=$(req '{"method":"status"}')
 view=$(req "{\"method\":\"ipis\",\"cpu\":$TARGET_CPU}")
 human=$("$BUILD/latscope" --socket "$SOCK" ipis --cpu $TARGET_CPU)
 total=$(ipi_total) || total=
+to=$(daemon_now)
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 echo 0 >"$INST/tracing_on"
 cp "$INST/trace" "$LS_TMP/ftrace"
@@ -80,10 +88,17 @@ check "status reports the IPI send side (no receive-only note)" \
 overrun=$(cat "$INST"/per_cpu/cpu*/stats | awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }')
 check "ftrace lost nothing (overrun $overrun)" test "$overrun" = 0
 
-"$BUILD/tests/integ/ipi_compare" --hidden-tgid "$HIDDEN_TGID" --sender-tid "$tid" \
+"$BUILD/tests/integ/ipi_compare" --from "$from" --to "$to" \
+	--hidden-tgid "$HIDDEN_TGID" --sender-tid "$tid" \
 	"$LS_TMP/cap" "$LS_TMP/ftrace" | tee "$LS_TMP/cmp"
+cmp_rc=${PIPESTATUS[0]}
 check "latscope's IPI deliveries agree with ftrace (counts exact, latency within 2 us)" \
-	test "${PIPESTATUS[0]}" -eq 0
+	test "$cmp_rc" -eq 0
+# LATSCOPE_KEEP=DIR: keep the capture and the trace of a failed comparison
+if [ "$cmp_rc" -ne 0 ] && [ -n "${LATSCOPE_KEEP:-}" ]; then
+	mkdir -p "$LATSCOPE_KEEP" && cp "$LS_TMP/cap" "$LS_TMP/ftrace" "$LATSCOPE_KEEP/" &&
+		echo "kept capture and trace in $LATSCOPE_KEEP"
+fi
 ours=$(awk '/^deliveries sent by tid/ { print $(NF-1) }' "$LS_TMP/cmp" | tr -d ,)
 check "the workload's $((2 * N)) calls produced at least $N paired deliveries (${ours:-0})" \
 	test "${ours:-0}" -ge "$N"
