@@ -16,7 +16,12 @@
 # current (see test_ftrace_agreement.sh): those sends and handler runs are
 # left out on the ftrace side, and rounds such a run served are dropped on
 # both (latscope sees the run in the target's irq_stat); the counts of what
-# was left out are printed.
+# was left out are printed. This sandbox also has periods in which BPF
+# programs run for no one (seen while other tools load and unload programs
+# on the same tracepoints): handler runs that latscope's vector spans miss
+# too are left out the same way, and since a send BPF missed then has no
+# such witness, a mismatch in a run with such periods is retried (at most 3
+# runs), each printed.
 #   tests/integ/test_ipi.sh [BUILD]
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -24,24 +29,43 @@ N=${IPI_N:-2000}
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 K_IPI=9 # LS_K_IPI
 SENDER_CPU=0 TARGET_CPU=1
+ATTEMPTS=3
 
 [ "$(nproc)" -ge 2 ] || bpf_unavailable "needs 2 CPUs for cross-CPU IPIs"
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 [ -d /sys/kernel/tracing/events/ipi/ipi_send_cpu ] ||
 	bpf_unavailable "kernel has no ipi:ipi_send_cpu tracepoint (< 6.4)"
 INST=/sys/kernel/tracing/instances/latscope_ipi_$$
-mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
-trap 'echo 0 > "$INST/tracing_on"; rmdir "$INST"; cleanup_lib' EXIT
-echo 0 >"$INST/tracing_on"
-echo mono >"$INST/trace_clock"
-echo 1 >"$INST/options/record-tgid"
-echo 16384 >"$INST/buffer_size_kb"
-for e in ipi/ipi_send_cpu ipi/ipi_send_cpumask irq_vectors/call_function_entry \
-	irq_vectors/call_function_single_entry irq_vectors/reschedule_entry \
-	irq_vectors/irq_work_entry; do
-	echo 1 >"$INST/events/$e/enable" || { not_ok "enable $e"; exit 1; }
-done
-echo 1 >"$INST/tracing_on"
+trap '[ -d "$INST" ] && { echo 0 > "$INST/tracing_on"; rmdir "$INST"; }; cleanup_lib' EXIT
+
+start_ftrace() {
+	local e
+	mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
+	echo 0 >"$INST/tracing_on"
+	echo mono >"$INST/trace_clock"
+	echo 1 >"$INST/options/record-tgid"
+	echo 16384 >"$INST/buffer_size_kb"
+	for e in ipi/ipi_send_cpu ipi/ipi_send_cpumask irq_vectors/call_function_entry \
+		irq_vectors/call_function_single_entry irq_vectors/reschedule_entry \
+		irq_vectors/irq_work_entry; do
+		echo 1 >"$INST/events/$e/enable" || { not_ok "enable $e"; exit 1; }
+	done
+	echo 1 >"$INST/tracing_on"
+}
+
+# Stops tracing, keeps the trace in $LS_TMP/ftrace; prints the overrun.
+stop_ftrace() {
+	echo 0 >"$INST/tracing_on"
+	cp "$INST/trace" "$LS_TMP/ftrace"
+	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }'
+	rmdir "$INST"
+}
+
+# CLOCK_MONOTONIC now, as latscoped sees it (every program is attached
+# once it answers).
+daemon_now() {
+	req '{"method":"status"}' | jq '.result.started_mono_ns + .result.uptime_ns'
+}
 
 # IPI total of the socket view with the number of records aggregated at
 # that moment (status, ipis, status on one connection until both statuses
@@ -59,40 +83,45 @@ ipi_total() {
 	return 1
 }
 
-# CLOCK_MONOTONIC now, as latscoped sees it (every program is attached
-# once it answers).
-daemon_now() {
-	req '{"method":"status"}' | jq '.result.started_mono_ns + .result.uptime_ns'
+# One recorded run of the workload, compared; returns ipi_compare's code.
+run_once() {
+	local from to
+	start_ftrace
+	start_daemon --record "$LS_TMP/cap"
+	from=$(daemon_now)
+	sleep 0.1 # past ipi_compare's 50 ms margin
+	"$BUILD/tests/integ/ipi_gen" $SENDER_CPU $TARGET_CPU "$N" "$LS_TMP/gen" ||
+		not_ok "ipi_gen ran"
+	read -r tid _ _ <"$LS_TMP/gen"
+	sleep 0.1
+	st=$(req '{"method":"status"}')
+	view=$(req "{\"method\":\"ipis\",\"cpu\":$TARGET_CPU}")
+	human=$("$BUILD/latscope" --socket "$SOCK" ipis --cpu $TARGET_CPU)
+	total=$(ipi_total) || total=
+	to=$(daemon_now)
+	stop_daemon
+	daemon_rc=$?
+	overrun=$(stop_ftrace)
+	"$BUILD/tests/integ/ipi_compare" --from "$from" --to "$to" \
+		--hidden-tgid "$HIDDEN_TGID" --sender-tid "$tid" \
+		"$LS_TMP/cap" "$LS_TMP/ftrace" >"$LS_TMP/cmp"
 }
 
-start_daemon --record "$LS_TMP/cap"
-from=$(daemon_now)
-sleep 0.1 # past ipi_compare's 50 ms margin
-"$BUILD/tests/integ/ipi_gen" $SENDER_CPU $TARGET_CPU "$N" "$LS_TMP/gen" ||
-	not_ok "ipi_gen ran"
-read -r tid _ _ <"$LS_TMP/gen"
-sleep 0.1
-st=$(req '{"method":"status"}')
-view=$(req "{\"method\":\"ipis\",\"cpu\":$TARGET_CPU}")
-human=$("$BUILD/latscope" --socket "$SOCK" ipis --cpu $TARGET_CPU)
-total=$(ipi_total) || total=
-to=$(daemon_now)
-stop_daemon; check "latscoped exits 0" test $? -eq 0
-echo 0 >"$INST/tracing_on"
-cp "$INST/trace" "$LS_TMP/ftrace"
+for attempt in $(seq 1 $ATTEMPTS); do
+	run_once
+	cmp_rc=$?
+	sed "s/^/[run $attempt] /" "$LS_TMP/cmp"
+	[ "$cmp_rc" -eq 3 ] && [ "$attempt" -lt $ATTEMPTS ] || break
+	echo "run $attempt: BPF went blind for a while (see above); recording again"
+done
 
+check "latscoped exits 0" test "$daemon_rc" -eq 0
 echo "latscoped ipi counters: $(jq -c '.result.by_class[] | select(.class == "ipi")' <<<"$st")"
 check "latscoped dropped no record" test "$(jq '.result.drops' <<<"$st")" = 0
 check "status reports the IPI send side (no receive-only note)" \
 	test "$(jq '.result.notes | length' <<<"$st")" = 0
-overrun=$(cat "$INST"/per_cpu/cpu*/stats | awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }')
 check "ftrace lost nothing (overrun $overrun)" test "$overrun" = 0
-
-"$BUILD/tests/integ/ipi_compare" --from "$from" --to "$to" \
-	--hidden-tgid "$HIDDEN_TGID" --sender-tid "$tid" \
-	"$LS_TMP/cap" "$LS_TMP/ftrace" | tee "$LS_TMP/cmp"
-cmp_rc=${PIPESTATUS[0]}
-check "latscope's IPI deliveries agree with ftrace (counts exact, latency within 2 us)" \
+check "latscope's IPI deliveries agree with ftrace (counts exact, latency within 2 us; run $attempt)" \
 	test "$cmp_rc" -eq 0
 # LATSCOPE_KEEP=DIR: keep the capture and the trace of a failed comparison
 if [ "$cmp_rc" -ne 0 ] && [ -n "${LATSCOPE_KEEP:-}" ]; then
