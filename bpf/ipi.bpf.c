@@ -187,11 +187,12 @@ static __always_inline void count(__u64 *c, __u64 n)
 }
 
 /*
- * Receive side first: programs attach in the order they are defined, and
+ * Receive side, first: programs attach in the order they are defined, and
  * the handler runs must be watched before sends are, or a round begun in
  * between would meet its first run unseen and be dropped (detected, but
  * lost) together with the sends after it.
  */
+
 /* Emit the delivery of a round on this CPU; fields were checked. */
 static __always_inline void emit_ipi(struct ls_pcpu *pc, const struct ls_ipi_slot *f,
 				     __u32 cpu, __u32 vector, __u32 n, __u64 now)
@@ -223,23 +224,22 @@ static __always_inline void emit_ipi(struct ls_pcpu *pc, const struct ls_ipi_slo
 
 /*
  * Was the round served by a run we did not see? runs = this run's count
- * (taken before the handler increments it), f->runs = the count when the
- * first send was made, last = the count at the previous run we saw. Runs
- * numbered from max(f->runs, last + 1) up to runs - 1 happened after the
- * send and were not seen. (A run we saw that entered just before the send
- * but counted itself after it is not one of them: last + 1.)
+ * (taken before the handler increments it), last = the count at the
+ * previous run we saw: a run numbered in between was not seen, and it came
+ * after that previous run, so it served whatever was pending, maybe this
+ * round (we cannot tell whether it came before the round's first send;
+ * the round is dropped either way). Only for the first run we see on this
+ * CPU, f->runs = the target's count at the first send: runs numbered from
+ * it up to runs - 1 came after the send.
  */
 static __always_inline int served_unseen(const struct ls_ipi_slot *f, __u32 runs,
 					 int has_runs, __u32 last, int last_ok)
 {
-	__u32 from;
-
-	if (!has_runs || !f->has_runs)
+	if (!has_runs)
 		return 0;
-	from = f->runs;
-	if (last_ok && (__s32)(last + 1 - from) > 0)
-		from = last + 1;
-	return (__s32)(runs - from) > 0;
+	if (last_ok)
+		return (__s32)(runs - last - 1) > 0;
+	return f->has_runs && (__s32)(runs - f->runs) > 0;
 }
 
 static __always_inline void receive(__u32 cls, __u32 vector)
@@ -425,8 +425,12 @@ static long walk_word(__u32 w, void *ctx)
 	__u64 bits = 0;
 	__u32 j;
 
-	if (!pc || bpf_probe_read_kernel(&bits, sizeof(bits), (void *)(m->mask + w * 8)))
+	if (!pc)
 		return 1;
+	if (bpf_probe_read_kernel(&bits, sizeof(bits), (void *)(m->mask + w * 8))) {
+		count(&pc->c.drops[LS_K_IPI], 1); /* this word's targets, at least one */
+		return 1;
+	}
 #pragma clang loop unroll(disable)
 	for (j = 0; j < 64 && bits; j++, bits >>= 1)
 		if (bits & 1)

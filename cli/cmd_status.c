@@ -37,6 +37,13 @@ static void print_programs(json_object *r)
 		const char *name = jget_str(p, "name"), *fam = jget_str(p, "family");
 		const char *why = jget_str(p, "reason");
 
+		uint64_t skipped;
+
+		if (a && json_object_get_boolean(a) && jget_u64(p, "recursion_misses", &skipped) &&
+		    skipped)
+			printf("%-11s %s (%s): the kernel skipped %llu runs (program already "
+			       "running on that CPU)\n", "  skipped", name ? name : "-",
+			       fam ? fam : "-", (unsigned long long)skipped);
 		if (!a || json_object_get_boolean(a))
 			continue;
 		printf("%-11s %s (%s): %s\n", nmiss++ ? "" : "  missing",

@@ -39,6 +39,8 @@ static json_object *programs(const struct ls_tracer *t)
 		json_object_object_add(o, "attached", json_object_new_boolean(p->attached));
 		if (!p->attached)
 			json_object_object_add(o, "reason", json_object_new_string(p->reason));
+		else
+			add_u64(o, "recursion_misses", ls_tracer_prog_misses(t, i));
 		json_object_array_add(arr, o);
 	}
 	return arr;

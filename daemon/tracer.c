@@ -200,6 +200,7 @@ static void attach_all(struct ls_tracer *t)
 		}
 		t->links[i - 1] = l;
 		ps->attached = true;
+		ps->fd = bpf_program__fd(p);
 		t->nattached++;
 	}
 }
@@ -287,6 +288,17 @@ int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu)
 		memcpy(&per_cpu[i], (char *)t->pcpu_buf + i * vsz,
 		       sizeof(struct ls_pcpu_value));
 	return 0;
+}
+
+uint64_t ls_tracer_prog_misses(const struct ls_tracer *t, unsigned i)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (i >= t->nprogs || !t->progs[i].attached ||
+	    bpf_obj_get_info_by_fd(t->progs[i].fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
 }
 
 int ls_tracer_epoll_fd(const struct ls_tracer *t)

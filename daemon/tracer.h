@@ -25,6 +25,7 @@ struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
 	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi */
 	bool attached;
+	int fd;              /* of the loaded program, when attached */
 	char reason[112];    /* why not attached */
 };
 
@@ -52,6 +53,9 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 /* Fill per_cpu[0..ncpus-1] with each CPU's counters. */
 int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu);
 int ls_tracer_epoll_fd(const struct ls_tracer *t);
+/* Runs of attached program i the kernel skipped because the program was
+ * already running on that CPU (bpf_prog_info.recursion_misses). */
+uint64_t ls_tracer_prog_misses(const struct ls_tracer *t, unsigned i);
 /* Drain every ring; returns records consumed or -errno. */
 int ls_tracer_drain(struct ls_tracer *t);
 void ls_tracer_stop(struct ls_tracer *t);

@@ -21,8 +21,9 @@
  *
  * --hidden-tgid P: the kernel runs no BPF program while a thread of P is
  * current (this sandbox's PID 1). Such sends are left out; such a handler
- * run is left out too, and a round it served is dropped, as latscope does
- * when the target's irq_stat shows a run it did not see.
+ * run is left out too, and the next round BPF sees taken on that CPU is
+ * dropped, as latscope does when the target's irq_stat shows a run it did
+ * not see since the last it saw.
  *
  * Window: from --from + 50 ms to --to (CLOCK_MONOTONIC ns: times at which
  * latscoped answered, so every program was attached; the 50 ms let rounds
@@ -32,12 +33,16 @@
  *   - per (target, class, callback, callsite): count and coalesced sends,
  *     exactly;
  *   - pair by pair in entry order per (target, class): the same send and
- *     handler run (same sender CPU, task and callsite; latscope's probes
- *     run right after ftrace's, which rounds to the us) and the delivery latencies agree
- *     within N ns (default 2000: 1 us of ftrace's rounding of two
- *     timestamps, plus the BPF probe running right after ftrace's at both
- *     ends); at most 2% may differ more ("delayed": something, e.g. a VM
- *     exit, landed between the two probes at one end).
+ *     handler run: same sender CPU, task and callsite, and latscope's times
+ *     of the send and of the handler entry no earlier than ftrace's (1 us
+ *     for ftrace's rounding: latscope's probe runs right after ftrace's at
+ *     the same tracepoint), every pair;
+ *   - latency: latscope's minus ftrace's is latscope's probe delay at the
+ *     entry minus the one at the send; the median of its size within 1 us,
+ *     and at most 10% of the pairs with a probe more than N ns (default
+ *     2000) late at one end ("delayed": the vCPU lost the CPU, or a VM exit
+ *     landed, between the two probes; 0.1-0.5% on a quiet machine, a few %
+ *     when the host is loaded).
  * --sender-tid T: also count the deliveries sent by thread T.
  *
  * BPF programs also stop running for whole periods at times on this
@@ -66,7 +71,8 @@
 #define MAX_CPUS 1024
 #define SYM 96
 #define QUIET_NS 20000
-#define MAX_DELAYED_PCT 2.0
+#define MAX_DELAYED_PCT 10.0
+#define TYPICAL_NS 1000
 #define MIN_DELIVERIES 500
 #define START_MARGIN_NS 50000000
 #define WITNESS_BEFORE_NS 1000  /* ftrace rounds to the us */
@@ -85,7 +91,7 @@ struct deliveries {
 
 struct pending {
 	uint32_t n;
-	int served_unseen; /* a hidden run came after the first send */
+	int unseen_run; /* a hidden run since the last run BPF saw */
 	struct delivery first;
 };
 
@@ -269,7 +275,6 @@ static void send_one(const struct delivery *s, uint32_t target)
 		p->first = *s;
 		p->first.target = target;
 		p->first.cls = class_of_send(s->callback, target, s->sender);
-		p->served_unseen = 0;
 	}
 }
 
@@ -344,17 +349,18 @@ static void entry(const struct ls_ft_event *ev, uint32_t vector)
 	if (hidden || blind) {
 		g.hidden_runs += hidden;
 		g.blind_runs += blind;
-		if (p->n)
-			p->served_unseen = 1;
+		p->unseen_run = 1;
 		return;
 	}
 	if (!p->n) {
 		g.ft_unpaired++;
+		p->unseen_run = 0;
 		return;
 	}
-	if (p->served_unseen) {
+	if (p->unseen_run) {
 		g.dropped_rounds++;
 		g.dropped_sends += p->n;
+		p->unseen_run = 0;
 	} else {
 		d = p->first;
 		d.entry = ev->ts;
@@ -679,7 +685,9 @@ static int compare_pairs(int64_t tol)
 			}
 			sdiff[pairs] = l->send - f->send;
 			diff[pairs++] = d;
-			if (llabs(d) > tol && delayed++ < 5) {
+			/* a probe of latscope's ran late at one end */
+			if ((l->send - f->send > tol || l->entry - f->entry > tol) &&
+			    delayed++ < 5) {
 				show("delayed, latscope", l);
 				show("           ftrace", f);
 			}
@@ -691,7 +699,8 @@ static int compare_pairs(int64_t tol)
 	if (pairs) {
 		qsort(diff, pairs, sizeof(*diff), cmp_abs);
 		printf("latency, latscope - ftrace, over %zu pairs: |diff| p50 %lld ns, "
-		       "p99 %lld ns, max %lld ns; %zu beyond %lld ns (%.2f%%)\n", pairs,
+		       "p99 %lld ns, max %lld ns; %zu pairs with a latscope probe more than %lld ns "
+		       "after ftrace's (%.2f%%)\n", pairs,
 		       (long long)llabs(diff[pairs / 2]), (long long)llabs(diff[pairs * 99 / 100]),
 		       (long long)llabs(diff[pairs - 1]), delayed, (long long)tol,
 		       100.0 * delayed / pairs);
@@ -705,8 +714,12 @@ static int compare_pairs(int64_t tol)
 		fails++;
 	}
 	if (pairs && 100.0 * delayed / pairs > MAX_DELAYED_PCT) {
-		printf("MISMATCH: more than %.0f%% of the latencies differ by more than %lld ns\n",
-		       MAX_DELAYED_PCT, (long long)tol);
+		printf("MISMATCH: more than %.0f%% of the pairs have a latscope probe more than "
+		       "%lld ns late\n", MAX_DELAYED_PCT, (long long)tol);
+		fails++;
+	}
+	if (pairs && llabs(diff[pairs / 2]) > TYPICAL_NS) {
+		printf("MISMATCH: median latency difference above %d ns\n", TYPICAL_NS);
 		fails++;
 	}
 	if (g.sender_tid >= 0)
@@ -779,14 +792,14 @@ int main(int argc, char **argv)
 	select_window(&g.ft, t0, t1);
 	printf("window %.3f s (capture %.3f s); ftrace: %llu IPI events, %llu lost; "
 	       "left out for tgid %ld: %llu sends, %llu handler runs (%zu threads), "
-	       "%llu rounds of %llu sends served by those runs; %llu runs with no send\n",
+	       "%llu rounds of %llu sends dropped after them; %llu runs with no send\n",
 	       (t1 - t0) / 1e9, (g.cover_hi - g.cover_lo) / 1e9,
 	       (unsigned long long)g.ft_events, (unsigned long long)g.ft_lost, g.hidden_tgid,
 	       (unsigned long long)g.hidden_sends, (unsigned long long)g.hidden_runs,
 	       g.n_hidden_tids, (unsigned long long)g.dropped_rounds,
 	       (unsigned long long)g.dropped_sends, (unsigned long long)g.ft_unpaired);
 	printf("handler runs BPF did not see (latscope's vector spans miss them too; "
-	       "rounds they served are dropped on both sides): %llu\n",
+	       "left out like tgid %ld's): %llu\n", g.hidden_tgid,
 	       (unsigned long long)g.blind_runs);
 	for (i = 0; i < g.ls.n; i++)
 		tally(&g.ls.v[i], 0);
