@@ -22,10 +22,11 @@
  *     finds 0 sends makes it the round's first; only the target changes
  *     the round (atomic exchange to round + 1 with 0 sends).
  *   The first sender writes tag_a = round + 1, its fields, then tag_b =
- *     round + 1. The target, after taking the round, reads tag_b, the
- *     fields, then tag_a: unless both equal round + 1 the fields are not
- *     that send's (still being written, or already overwritten by the
- *     next round's first sender), and the round is counted, not reported.
+ *     round + 1. The target reads tag_b, the fields, then tag_a, and then
+ *     takes the round: unless both tags equal round + 1 the fields are not
+ *     that round's first send's (not written yet, or being written while
+ *     read), and the round is counted, not reported. Reading before the
+ *     take keeps the next round's first sender from overwriting them.
  *
  * A handler run we do not see (the kernel skips BPF programs in some
  * contexts; programs attach one by one) would leave its round pending and
@@ -260,19 +261,10 @@ static __always_inline void receive(__u32 cls, __u32 vector)
 	if (!sl)
 		return;
 	has_runs = runs_at(this_irq_stat(), cls, &runs);
-	/* only this CPU changes the round: take it and open the next one */
+	/* Only this CPU changes the round, so the first send's fields can be
+	 * read before taking it: the next round's first sender, which would
+	 * overwrite them, cannot start before the take. */
 	tag = (__u32)(LS_READ_ONCE(sl->state) >> 32) + 1;
-	old = __sync_lock_test_and_set(&sl->state, (__u64)tag << 32);
-	now = bpf_ktime_get_ns(); /* after the take: never before a send it took */
-	n = (__u32)old;
-	last = sl->last_run;
-	last_ok = sl->last_ok;
-	sl->last_run = runs;
-	sl->last_ok = has_runs;
-	if (!n) {
-		count(&pc->c.unpaired[LS_K_IPI], 1); /* no send we saw */
-		return;
-	}
 	f.tag_b = LS_READ_ONCE(sl->tag_b);
 	ls_barrier();
 	f.ts = sl->ts;
@@ -285,6 +277,18 @@ static __always_inline void receive(__u32 cls, __u32 vector)
 	__builtin_memcpy(f.comm, sl->comm, sizeof(f.comm));
 	ls_barrier();
 	f.tag_a = LS_READ_ONCE(sl->tag_a);
+	/* take the round, open the next one */
+	old = __sync_lock_test_and_set(&sl->state, (__u64)tag << 32);
+	now = bpf_ktime_get_ns(); /* after the take: never before a send it took */
+	n = (__u32)old;
+	last = sl->last_run;
+	last_ok = sl->last_ok;
+	sl->last_run = runs;
+	sl->last_ok = has_runs;
+	if (!n) {
+		count(&pc->c.unpaired[LS_K_IPI], 1); /* no send we saw */
+		return;
+	}
 	if (f.tag_a != tag || f.tag_b != tag ||
 	    served_unseen(&f, runs, has_runs, last, last_ok)) {
 		/* the round's sends and this run stay unmatched */

@@ -29,7 +29,11 @@
  * latscoped answered, so every program was attached; the 50 ms let rounds
  * begun before the send programs attached meet their handler run), ends
  * moved to quiet points (no handler entry within 20 us on either side).
- * Deliveries whose handler entered in it are compared:
+ * Deliveries whose handler entered in it are compared, except where a send
+ * and a handler entry on its target were within 3 us of each other in
+ * ftrace's stream: BPF's probes, each run right after ftrace's, may see
+ * the two in the other order, moving the send to the other run's round;
+ * the runs on either side are left out on both sides, and counted:
  *   - per (target, class, callback, callsite): count and coalesced sends,
  *     exactly;
  *   - pair by pair in entry order per (target, class): the same send and
@@ -76,11 +80,14 @@
 #define MIN_DELIVERIES 500
 #define START_MARGIN_NS 50000000
 #define WITNESS_BEFORE_NS 1000  /* ftrace rounds to the us */
+#define RACE_NS 3000
 #define WITNESS_AFTER_NS 50000  /* latscope's probe runs after ftrace's */
 
 struct delivery {
 	int64_t send, entry; /* ns */
 	uint32_t target, cls, sender, pid, coalesced;
+	size_t entry_idx;    /* its handler run: index in cls_entries */
+	int excused;         /* differs, at a run a send raced */
 	char callback[SYM], callsite[SYM];
 };
 
@@ -92,6 +99,8 @@ struct deliveries {
 struct pending {
 	uint32_t n;
 	int unseen_run; /* a hidden run since the last run BPF saw */
+	int racy_runs;  /* upcoming runs whose rounds a racing send may change */
+	size_t next;    /* index of the next handler entry of this slot */
 	struct delivery first;
 };
 
@@ -112,7 +121,11 @@ static struct {
 	struct witness {
 		int64_t *v;
 		size_t n, cap, next;
-	} seen[MAX_CPUS][LS_V_IRQ_WORK + 1], ft_entries[MAX_CPUS][LS_V_IRQ_WORK + 1];
+	} seen[MAX_CPUS][LS_V_IRQ_WORK + 1], ft_entries[MAX_CPUS][LS_V_IRQ_WORK + 1],
+	  cls_entries[MAX_CPUS][LS_IPI_NCLASS];
+	/* per cls_entries entry: a send raced it (tracers may order them
+	 * differently), so its delivery is not compared */
+	uint8_t *racy[MAX_CPUS][LS_IPI_NCLASS];
 	const struct ls_ksyms *ks;
 } g = { .hidden_tgid = -1, .sender_tid = -1 };
 
@@ -264,13 +277,34 @@ static uint32_t class_of_send(const char *callback, uint32_t target, uint32_t se
 	return target == sender ? LS_IPI_WORK : LS_IPI_CALL;
 }
 
+/*
+ * A send this close to a handler entry of its slot (before or after it in
+ * ftrace's order) races it: BPF's probes run after ftrace's on both CPUs
+ * and may see the two the other way round, and then the send belongs to
+ * the other run's round. The rounds of the runs on either side are not
+ * compared; mark them.
+ */
+static void note_race(struct pending *p, uint32_t target, uint32_t cls, int64_t t)
+{
+	const struct witness *e = &g.cls_entries[target][cls];
+
+	if (p->next < e->n && e->v[p->next] - t < RACE_NS) {
+		p->racy_runs = 2; /* the run after the send, and the one after it */
+	} else if (p->next > 0 && t - e->v[p->next - 1] < RACE_NS) {
+		g.racy[target][cls][p->next - 1] = 1;
+		p->racy_runs = 1;
+	}
+}
+
 static void send_one(const struct delivery *s, uint32_t target)
 {
+	uint32_t cls = class_of_send(s->callback, target, s->sender);
 	struct pending *p;
 
 	if (target >= MAX_CPUS)
 		return;
-	p = &g.slot[target][class_of_send(s->callback, target, s->sender)];
+	p = &g.slot[target][cls];
+	note_race(p, target, cls, s->send);
 	if (!p->n++) {
 		p->first = *s;
 		p->first.target = target;
@@ -339,10 +373,16 @@ static void entry(const struct ls_ft_event *ev, uint32_t vector)
 	int hidden, blind = 0;
 	struct pending *p;
 	struct delivery d;
+	size_t idx;
 
 	if (ev->cpu < 0 || ev->cpu >= MAX_CPUS)
 		return;
 	p = &g.slot[ev->cpu][cls];
+	idx = p->next++;
+	if (p->racy_runs > 0 && idx < g.cls_entries[ev->cpu][cls].n) {
+		g.racy[ev->cpu][cls][idx] = 1;
+		p->racy_runs--;
+	}
 	hidden = is_hidden(ev);
 	if ((int64_t)ev->ts >= g.from && (int64_t)ev->ts < g.to)
 		blind = !witnessed(ev, vector) && !hidden;
@@ -364,6 +404,7 @@ static void entry(const struct ls_ft_event *ev, uint32_t vector)
 	} else {
 		d = p->first;
 		d.entry = ev->ts;
+		d.entry_idx = idx;
 		d.coalesced = p->n - 1 > 0xffff ? 0xffff : p->n - 1;
 		push(&g.ft, &d);
 	}
@@ -465,8 +506,10 @@ static void read_ftrace(const char *path, int pass)
 			ftrace_event(path, &ev);
 			continue;
 		}
-		if (entry_vector(&ev) && ev.cpu >= 0 && ev.cpu < MAX_CPUS)
+		if (entry_vector(&ev) && ev.cpu >= 0 && ev.cpu < MAX_CPUS) {
 			push_time(&g.ft_entries[ev.cpu][entry_vector(&ev)], ev.ts);
+			push_time(&g.cls_entries[ev.cpu][class_of_vector(entry_vector(&ev))], ev.ts);
+		}
 		if (g.hidden_tgid >= 0 && ev.tgid == g.hidden_tgid && ev.pid > 0) {
 			size_t i;
 
@@ -535,7 +578,26 @@ static void select_window(struct deliveries *d, int64_t t0, int64_t t1)
 	d->n = n;
 }
 
-static int cmp_delivery(const void *a, const void *b)
+/* The ftrace entry a latscope delivery is: the last one of its class on
+ * its CPU at or before latscope's entry time (plus ftrace's rounding). */
+static size_t ftrace_entry_of(const struct delivery *d)
+{
+	const struct witness *e = &g.cls_entries[d->target][d->cls];
+	size_t lo = 0, hi = e->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (e->v[mid] <= d->entry + 1000)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : SIZE_MAX;
+}
+
+/* By handler run: target, class, then the run's ftrace entry. */
+static int cmp_run(const void *a, const void *b)
 {
 	const struct delivery *x = a, *y = b;
 
@@ -543,7 +605,7 @@ static int cmp_delivery(const void *a, const void *b)
 		return x->target < y->target ? -1 : 1;
 	if (x->cls != y->cls)
 		return x->cls < y->cls ? -1 : 1;
-	return x->entry < y->entry ? -1 : x->entry > y->entry;
+	return x->entry_idx < y->entry_idx ? -1 : x->entry_idx > y->entry_idx;
 }
 
 struct group {
@@ -592,140 +654,156 @@ static void show(const char *what, const struct delivery *d)
 	       (long long)(d->entry - d->send), d->coalesced);
 }
 
-/* Deliveries of (target, class) starting at v[i]: how many. */
-static size_t run_of(const struct deliveries *d, size_t i)
-{
-	size_t k = i;
-
-	while (k < d->n && d->v[k].target == d->v[i].target && d->v[k].cls == d->v[i].cls)
-		k++;
-	return k - i;
-}
-
 /*
  * Is l (latscope) the delivery f (ftrace)? Same sender CPU, task and
- * callsite, and each of latscope's probes ran after ftrace's at the same
- * tracepoint (1 us for ftrace's rounding), the send before the delivery.
+ * callsite, as many sends, and each of latscope's probes ran after
+ * ftrace's at the same tracepoint (1 us for ftrace's rounding), the send
+ * before the delivery.
  */
 static int same(const struct delivery *l, const struct delivery *f)
 {
 	return l->sender == f->sender && l->pid == f->pid && !strcmp(l->callsite, f->callsite) &&
-	       l->send >= f->send - 1000 && l->send <= f->entry && l->entry >= f->entry - 1000;
+	       l->coalesced == f->coalesced && l->send >= f->send - 1000 &&
+	       l->send <= f->entry && l->entry >= f->entry - 1000;
 }
 
-/* Diagnosis of a (target, class) whose counts differ: walk both by entry
- * time and show the first deliveries that have no counterpart. */
-static void show_unmatched(const struct delivery *l, size_t nl, const struct delivery *f,
-			   size_t nf)
-{
-	size_t i = 0, j = 0, shown = 0;
+struct verdict {
+	size_t pairs, delayed, differ, excused, ours;
+	int64_t *diff, *sdiff;
+};
 
-	while ((i < nl || j < nf) && shown < 6) {
-		if (i < nl && j < nf && (same(&l[i], &f[j]) || llabs(l[i].entry - f[j].entry) < 3000)) {
-			i++;
-			j++;
-		} else if (j == nf || (i < nl && l[i].entry < f[j].entry)) {
-			show("only latscope", &l[i++]);
-			shown++;
-		} else {
-			show("only ftrace", &f[j++]);
-			shown++;
-		}
+/* A handler run where the two sides differ: excused when a send raced it. */
+static void differ(struct verdict *v, struct delivery *l, struct delivery *f)
+{
+	const struct delivery *d = l ? l : f;
+
+	if (d->entry_idx != SIZE_MAX && g.racy[d->target][d->cls][d->entry_idx]) {
+		v->excused++;
+		if (l)
+			l->excused = 1;
+		if (f)
+			f->excused = 1;
+		return;
+	}
+	if (v->differ++ < 5) {
+		if (l)
+			show(f ? "latscope" : "only latscope", l);
+		if (f)
+			show(l ? "  ftrace" : "only ftrace", f);
 	}
 }
 
 /*
- * Pair the deliveries of both sides: per (target, class) they follow each
- * other on one CPU, so with equal counts the i-th of each side is the same
- * delivery. Returns the number of failed checks.
+ * Pair the deliveries of both sides by handler run (latscope's entry time
+ * is taken right after ftrace's at the same tracepoint, so it falls in the
+ * run ftrace timed), then check each pair and the latencies.
  */
-static int compare_pairs(int64_t tol)
+static void pair_runs(struct verdict *v, int64_t tol)
 {
-	size_t i = 0, j = 0, pairs = 0, delayed = 0, not_same = 0, ours = 0;
-	int64_t *diff = xrealloc(NULL, (g.ls.n + 1) * sizeof(*diff));
-	int64_t *sdiff = xrealloc(NULL, (g.ls.n + 1) * sizeof(*sdiff));
+	size_t i = 0, j = 0;
+
+	for (i = 0; i < g.ls.n; i++)
+		g.ls.v[i].entry_idx = g.cls_entries[g.ls.v[i].target][g.ls.v[i].cls].n ?
+				      ftrace_entry_of(&g.ls.v[i]) : SIZE_MAX;
+	qsort(g.ls.v, g.ls.n, sizeof(*g.ls.v), cmp_run);
+	qsort(g.ft.v, g.ft.n, sizeof(*g.ft.v), cmp_run);
+	v->diff = xrealloc(NULL, (g.ls.n + 1) * sizeof(int64_t));
+	v->sdiff = xrealloc(NULL, (g.ls.n + 1) * sizeof(int64_t));
+	for (i = 0; i < g.ls.n || j < g.ft.n;) {
+		struct delivery *l = i < g.ls.n ? &g.ls.v[i] : NULL;
+		struct delivery *f = j < g.ft.n ? &g.ft.v[j] : NULL;
+		int c = !l ? 1 : !f ? -1 : cmp_run(l, f);
+
+		if (c) {
+			differ(v, c < 0 ? l : NULL, c > 0 ? f : NULL);
+			i += c < 0;
+			j += c > 0;
+			continue;
+		}
+		i++;
+		j++;
+		if (!same(l, f)) {
+			differ(v, l, f);
+			continue;
+		}
+		v->sdiff[v->pairs] = l->send - f->send;
+		v->diff[v->pairs++] = (l->entry - l->send) - (f->entry - f->send);
+		/* a probe of latscope's ran late at one end */
+		if ((l->send - f->send > tol || l->entry - f->entry > tol) && v->delayed++ < 5) {
+			show("delayed, latscope", l);
+			show("           ftrace", f);
+		}
+		v->ours += g.sender_tid >= 0 && l->pid == g.sender_tid;
+	}
+}
+
+/* Latency agreement over the pairs; returns the number of failed checks. */
+static int judge_latency(struct verdict *v, int64_t tol)
+{
+	size_t n = v->pairs;
 	int fails = 0;
 
-	qsort(g.ls.v, g.ls.n, sizeof(*g.ls.v), cmp_delivery);
-	qsort(g.ft.v, g.ft.n, sizeof(*g.ft.v), cmp_delivery);
-	while (i < g.ls.n && j < g.ft.n) {
-		const struct delivery *l = &g.ls.v[i], *f = &g.ft.v[j];
-		size_t nl = run_of(&g.ls, i), nf = run_of(&g.ft, j), k;
-
-		if (l->target != f->target || l->cls != f->cls) {
-			/* a (target, class) only one side has */
-			int first = cmp_delivery(l, f) < 0;
-
-			printf("MISMATCH: only %s has deliveries to cpu%u %s (%zu)\n",
-			       first ? "latscope" : "ftrace", first ? l->target : f->target,
-			       class_name[first ? l->cls : f->cls], first ? nl : nf);
-			i += first ? nl : 0;
-			j += first ? 0 : nf;
-			fails++;
-			continue;
-		}
-		if (nl != nf) {
-			printf("MISMATCH: deliveries to cpu%u %s: latscope %zu, ftrace %zu; "
-			       "not paired\n", l->target, class_name[l->cls], nl, nf);
-			show_unmatched(l, nl, f, nf);
-			i += nl;
-			j += nf;
-			fails++;
-			continue;
-		}
-		for (k = 0; k < nl; k++, l++, f++) {
-			int64_t d = (l->entry - l->send) - (f->entry - f->send);
-
-			if (!same(l, f)) {
-				if (not_same++ < 5) {
-					show("latscope", l);
-					show("  ftrace", f);
-				}
-				continue;
-			}
-			sdiff[pairs] = l->send - f->send;
-			diff[pairs++] = d;
-			/* a probe of latscope's ran late at one end */
-			if ((l->send - f->send > tol || l->entry - f->entry > tol) &&
-			    delayed++ < 5) {
-				show("delayed, latscope", l);
-				show("           ftrace", f);
-			}
-			ours += g.sender_tid >= 0 && l->pid == g.sender_tid;
-		}
-		i += nl;
-		j += nf;
-	}
-	if (pairs) {
-		qsort(diff, pairs, sizeof(*diff), cmp_abs);
-		printf("latency, latscope - ftrace, over %zu pairs: |diff| p50 %lld ns, "
-		       "p99 %lld ns, max %lld ns; %zu pairs with a latscope probe more than %lld ns "
-		       "after ftrace's (%.2f%%)\n", pairs,
-		       (long long)llabs(diff[pairs / 2]), (long long)llabs(diff[pairs * 99 / 100]),
-		       (long long)llabs(diff[pairs - 1]), delayed, (long long)tol,
-		       100.0 * delayed / pairs);
-		qsort(sdiff, pairs, sizeof(*sdiff), cmp_i64);
-		printf("send time, latscope - ftrace: p1 %lld ns, p50 %lld ns, p99 %lld ns\n",
-		       (long long)sdiff[pairs / 100], (long long)sdiff[pairs / 2],
-		       (long long)sdiff[pairs * 99 / 100]);
-	}
-	if (not_same) {
-		printf("MISMATCH: %zu paired deliveries are not the same send and run\n", not_same);
-		fails++;
-	}
-	if (pairs && 100.0 * delayed / pairs > MAX_DELAYED_PCT) {
+	if (!n)
+		return 0;
+	qsort(v->diff, n, sizeof(int64_t), cmp_abs);
+	qsort(v->sdiff, n, sizeof(int64_t), cmp_i64);
+	printf("latency, latscope - ftrace, over %zu pairs: |diff| p50 %lld ns, p99 %lld ns, "
+	       "max %lld ns; %zu pairs with a latscope probe more than %lld ns after ftrace's "
+	       "(%.2f%%)\n", n, (long long)llabs(v->diff[n / 2]),
+	       (long long)llabs(v->diff[n * 99 / 100]), (long long)llabs(v->diff[n - 1]),
+	       v->delayed, (long long)tol, 100.0 * v->delayed / n);
+	printf("send time, latscope - ftrace: p1 %lld ns, p50 %lld ns, p99 %lld ns\n",
+	       (long long)v->sdiff[n / 100], (long long)v->sdiff[n / 2],
+	       (long long)v->sdiff[n * 99 / 100]);
+	if (100.0 * v->delayed / n > MAX_DELAYED_PCT) {
 		printf("MISMATCH: more than %.0f%% of the pairs have a latscope probe more than "
 		       "%lld ns late\n", MAX_DELAYED_PCT, (long long)tol);
 		fails++;
 	}
-	if (pairs && llabs(diff[pairs / 2]) > TYPICAL_NS) {
+	if (llabs(v->diff[n / 2]) > TYPICAL_NS) {
 		printf("MISMATCH: median latency difference above %d ns\n", TYPICAL_NS);
 		fails++;
 	}
-	if (g.sender_tid >= 0)
-		printf("deliveries sent by tid %ld: %zu, paired\n", g.sender_tid, ours);
-	free(diff);
-	free(sdiff);
+	return fails;
+}
+
+/* Per (target, class, callback, callsite) counts without the excused runs:
+ * equal on both sides, exactly. Returns the number of failed checks. */
+static int judge_groups(void)
+{
+	uint64_t total[2] = { 0 };
+	size_t i, mism = 0;
+	int fails = 0;
+
+	for (i = 0; i < g.ls.n; i++)
+		if (!g.ls.v[i].excused)
+			tally(&g.ls.v[i], 0);
+	for (i = 0; i < g.ft.n; i++)
+		if (!g.ft.v[i].excused)
+			tally(&g.ft.v[i], 1);
+	printf("%-6s %-8s %-44s %-36s %9s %9s %9s %9s\n", "TARGET", "CLASS", "CALLBACK",
+	       "CALLSITE", "LATSCOPE", "FTRACE", "COAL_LS", "COAL_FT");
+	for (i = 0; i < ngroups; i++) {
+		const struct group *gr = &groups[i];
+		int bad = gr->n[0] != gr->n[1] || gr->coalesced[0] != gr->coalesced[1];
+
+		printf("cpu%-3u %-8s %-44s %-36s %9llu %9llu %9llu %9llu%s\n", gr->target,
+		       class_name[gr->cls], gr->callback, gr->callsite,
+		       (unsigned long long)gr->n[0], (unsigned long long)gr->n[1],
+		       (unsigned long long)gr->coalesced[0], (unsigned long long)gr->coalesced[1],
+		       bad ? "  MISMATCH" : "");
+		mism += bad;
+		total[0] += gr->n[0];
+		total[1] += gr->n[1];
+	}
+	printf("deliveries: latscope %llu, ftrace %llu, in %zu groups, %zu mismatched\n",
+	       (unsigned long long)total[0], (unsigned long long)total[1], ngroups, mism);
+	fails += mism > 0;
+	if (total[1] < MIN_DELIVERIES) {
+		printf("MISMATCH: only %llu deliveries compared (< %d): vacuous\n",
+		       (unsigned long long)total[1], MIN_DELIVERIES);
+		fails++;
+	}
 	return fails;
 }
 
@@ -747,8 +825,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int64_t from = 0, to = 0, tol = 2000, t0, t1;
-	uint64_t total[2] = { 0 };
-	size_t i, mism = 0;
+	struct verdict v = { 0 };
 	int c, fails = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -780,6 +857,9 @@ int main(int argc, char **argv)
 	g.from = from;
 	g.to = to;
 	read_ftrace(argv[optind + 1], 1);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		for (int c = 0; c < LS_IPI_NCLASS; c++)
+			g.racy[cpu][c] = calloc(g.cls_entries[cpu][c].n + 1, 1);
 	read_ftrace(argv[optind + 1], 2);
 	if (from < g.cover_lo - 1000000000 || to > g.cover_hi || to - from < 2 * START_MARGIN_NS) {
 		fprintf(stderr, "ipi_compare: --from/--to (%lld..%lld) not inside the capture "
@@ -790,6 +870,7 @@ int main(int argc, char **argv)
 	window(from, to, &t0, &t1);
 	select_window(&g.ls, t0, t1);
 	select_window(&g.ft, t0, t1);
+	pair_runs(&v, tol);
 	printf("window %.3f s (capture %.3f s); ftrace: %llu IPI events, %llu lost; "
 	       "left out for tgid %ld: %llu sends, %llu handler runs (%zu threads), "
 	       "%llu rounds of %llu sends dropped after them; %llu runs with no send\n",
@@ -801,39 +882,21 @@ int main(int argc, char **argv)
 	printf("handler runs BPF did not see (latscope's vector spans miss them too; "
 	       "left out like tgid %ld's): %llu\n", g.hidden_tgid,
 	       (unsigned long long)g.blind_runs);
-	for (i = 0; i < g.ls.n; i++)
-		tally(&g.ls.v[i], 0);
-	for (i = 0; i < g.ft.n; i++)
-		tally(&g.ft.v[i], 1);
-	printf("%-6s %-8s %-44s %-36s %9s %9s %9s %9s\n", "TARGET", "CLASS", "CALLBACK",
-	       "CALLSITE", "LATSCOPE", "FTRACE", "COAL_LS", "COAL_FT");
-	for (i = 0; i < ngroups; i++) {
-		const struct group *gr = &groups[i];
-		int bad = gr->n[0] != gr->n[1] || gr->coalesced[0] != gr->coalesced[1];
-
-		printf("cpu%-3u %-8s %-44s %-36s %9llu %9llu %9llu %9llu%s\n", gr->target,
-		       class_name[gr->cls], gr->callback, gr->callsite,
-		       (unsigned long long)gr->n[0], (unsigned long long)gr->n[1],
-		       (unsigned long long)gr->coalesced[0], (unsigned long long)gr->coalesced[1],
-		       bad ? "  MISMATCH" : "");
-		mism += bad;
-		total[0] += gr->n[0];
-		total[1] += gr->n[1];
-	}
-	printf("deliveries: latscope %llu, ftrace %llu, in %zu groups, %zu mismatched\n",
-	       (unsigned long long)total[0], (unsigned long long)total[1], ngroups, mism);
-	if (mism)
-		fails++;
-	if (total[1] < MIN_DELIVERIES) {
-		printf("MISMATCH: only %llu deliveries compared (< %d): vacuous\n",
-		       (unsigned long long)total[1], MIN_DELIVERIES);
+	printf("handler runs where the two sides differ: %zu with a send within %d ns of the "
+	       "run (the tracers may see the two in either order), %zu otherwise\n",
+	       v.excused, RACE_NS, v.differ);
+	fails += judge_groups();
+	if (v.differ) {
+		printf("MISMATCH: %zu handler runs differ with no race to explain them\n", v.differ);
 		fails++;
 	}
 	if (g.ft_lost) {
 		printf("MISMATCH: ftrace lost events\n");
 		fails++;
 	}
-	fails += compare_pairs(tol);
+	fails += judge_latency(&v, tol);
+	if (g.sender_tid >= 0)
+		printf("deliveries sent by tid %ld: %zu, paired\n", g.sender_tid, v.ours);
 	if (fails && g.blind_runs) {
 		printf("BPF went blind for %llu handler runs beyond tgid %ld: the mismatches may be "
 		       "sends it missed then too (exit 3)\n", (unsigned long long)g.blind_runs,
