@@ -861,7 +861,9 @@ int main(int argc, char **argv)
 		for (int c = 0; c < LS_IPI_NCLASS; c++)
 			g.racy[cpu][c] = calloc(g.cls_entries[cpu][c].n + 1, 1);
 	read_ftrace(argv[optind + 1], 2);
-	if (from < g.cover_lo - 1000000000 || to > g.cover_hi || to - from < 2 * START_MARGIN_NS) {
+	/* the capture may end a little before --to: nothing happened after */
+	if (from < g.cover_lo - 1000000000 || to > g.cover_hi + 1000000000 ||
+	    to - from < 2 * START_MARGIN_NS) {
 		fprintf(stderr, "ipi_compare: --from/--to (%lld..%lld) not inside the capture "
 			"(%lld..%lld) or too short\n", (long long)from, (long long)to,
 			(long long)g.cover_lo, (long long)g.cover_hi);
