@@ -19,11 +19,12 @@ struct ls_tracer_opts {
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
 	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
+	unsigned kvm_threads;    /* vCPU threads tracked at once; 0 = default */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi, kvm */
 	bool attached;
 	int fd;              /* of the loaded program, when attached */
 	char reason[112];    /* why not attached */
@@ -45,6 +46,7 @@ struct ls_tracer {
 	bool ipi_irq_stat_known;   /* per-CPU offsets of irq_stat and runqueues */
 	int64_t ipi_irq_stat_from_rq; /* their distance */
 	void *pcpu_buf;            /* scratch for reading the per-CPU map */
+	struct ls_kvm *kvm;        /* KVM programs' own instance (tracer_kvm.c) */
 };
 
 /* Returns 0, or -errno with the reason logged. sample_fn gets every record. */

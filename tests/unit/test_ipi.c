@@ -13,6 +13,7 @@
 #include "agg.h"
 #include "ksyms.h"
 #include "names.h"
+#include "prom.h"
 #include "report_ipis.h"
 
 /* A made-up kernel: two callbacks and the functions holding two callsites. */
@@ -278,6 +279,31 @@ static void test_cap(void **state)
 	ls_agg_free(a);
 }
 
+/* The sends classes are counts: not exported as latency histograms. */
+static void test_prom(void **state)
+{
+	struct ls_agg *a = workload();
+	struct ls_prom p;
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_true(ls_class_is_count(LS_K_IPI_SENDS));
+	assert_true(ls_class_is_count(LS_K_IPI_CALLSITE_SENDS));
+	assert_false(ls_class_is_count(LS_K_IPI));
+	assert_false(ls_class_is_count(LS_K_IPI_CALLSITE));
+	assert_int_equal(ls_prom_open(&p), 0);
+	ls_prom_histograms(&p, a);
+	text = ls_prom_close(&p, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "class=\"ipi\""));
+	assert_non_null(strstr(text, "class=\"ipi_callsite\""));
+	assert_null(strstr(text, "ipi_sends"));
+	assert_null(strstr(text, "ipi_callsite_sends"));
+	free(text);
+	ls_agg_free(a);
+}
+
 static void expect_parse(uint32_t cls, const char *s, uint32_t want)
 {
 	uint32_t key = 12345;
@@ -340,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_prom),
 	};
 
 	return cmocka_run_group_tests(tests, setup_ksyms, teardown_ksyms);
