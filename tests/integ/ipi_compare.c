@@ -178,6 +178,11 @@ static void name_kaddr(uint32_t key, char *buf)
 static void read_capture(const char *path)
 {
 	struct ls_capture_hdr h;
+	union {
+		struct ls_rec h;
+		struct ls_rec_ipi ipi;
+		char any[512]; /* the largest record of any kind */
+	} u;
 	struct ls_rec_ipi r;
 	FILE *f = fopen(path, "rb");
 
@@ -187,16 +192,18 @@ static void read_capture(const char *path)
 		exit(2);
 	}
 	g.cover_lo = INT64_MAX;
-	while (fread(&r.h, sizeof(r.h), 1, f) == 1) {
-		uint32_t size = ls_rec_size(r.h.kind);
+	while (fread(&u.h, sizeof(u.h), 1, f) == 1) {
+		uint32_t size = ls_rec_size(u.h.kind);
 		struct delivery d = { 0 };
 
-		if (!size || (size > sizeof(r.h) &&
-			      fread((char *)&r + sizeof(r.h), size - sizeof(r.h), 1, f) != 1)) {
+		if (!size || size > sizeof(u) ||
+		    (size > sizeof(u.h) &&
+		     fread(u.any + sizeof(u.h), size - sizeof(u.h), 1, f) != 1)) {
 			fprintf(stderr, "ipi_compare: %s: bad or truncated record (kind %u)\n",
-				path, r.h.kind);
+				path, u.h.kind);
 			exit(2);
 		}
+		r = u.ipi;
 		if ((int64_t)r.h.ts < g.cover_lo)
 			g.cover_lo = r.h.ts;
 		if ((int64_t)(r.h.ts + r.h.dur) > g.cover_hi)
@@ -899,6 +906,8 @@ int main(int argc, char **argv)
 	fails += judge_latency(&v, tol);
 	if (g.sender_tid >= 0)
 		printf("deliveries sent by tid %ld: %zu, paired\n", g.sender_tid, v.ours);
+	free(v.diff);
+	free(v.sdiff);
 	if (fails && g.blind_runs) {
 		printf("BPF went blind for %llu handler runs beyond tgid %ld: the mismatches may be "
 		       "sends it missed then too (exit 3)\n", (unsigned long long)g.blind_runs,
