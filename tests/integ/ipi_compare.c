@@ -29,24 +29,25 @@
  * latscoped answered, so every program was attached; the 50 ms let rounds
  * begun before the send programs attached meet their handler run), ends
  * moved to quiet points (no handler entry within 20 us on either side).
- * Deliveries whose handler entered in it are compared, except where a send
- * and a handler entry on its target were within 3 us of each other in
- * ftrace's stream: BPF's probes, each run right after ftrace's, may see
- * the two in the other order, moving the send to the other run's round;
- * the runs on either side are left out on both sides, and counted:
- *   - per (target, class, callback, callsite): count and coalesced sends,
- *     exactly;
- *   - pair by pair in entry order per (target, class): the same send and
- *     handler run: same sender CPU, task and callsite, and latscope's times
- *     of the send and of the handler entry no earlier than ftrace's (1 us
- *     for ftrace's rounding: latscope's probe runs right after ftrace's at
- *     the same tracepoint), every pair;
+ * Deliveries whose handler entered in it are paired by handler run
+ * (latscope's entry time is taken right after ftrace's at the same
+ * tracepoint, so it falls in the run ftrace timed) and compared:
+ *   - each run: the same delivery on both sides (same first send: sender
+ *     CPU, task and callsite, latscope's send and entry times no earlier
+ *     than ftrace's, 1 us for ftrace's rounding; as many coalesced sends),
+ *     or none on both. A run that differs is excused only when a send to
+ *     its target and class was within 3 us of it or of the run before in
+ *     ftrace's stream: BPF's probes, each right after ftrace's, may see
+ *     the two in the other order and move the send to the neighbouring
+ *     round (counted and printed); any other difference fails;
+ *   - per (target, class, callback, callsite), without the excused runs:
+ *     count and coalesced sends equal, exactly;
  *   - latency: latscope's minus ftrace's is latscope's probe delay at the
  *     entry minus the one at the send; the median of its size within 1 us,
  *     and at most 10% of the pairs with a probe more than N ns (default
  *     2000) late at one end ("delayed": the vCPU lost the CPU, or a VM exit
- *     landed, between the two probes; 0.1-0.5% on a quiet machine, a few %
- *     when the host is loaded).
+ *     landed, between the two probes; 0.1-1% on this machine, a few % when
+ *     the host is loaded).
  * --sender-tid T: also count the deliveries sent by thread T.
  *
  * BPF programs also stop running for whole periods at times on this
