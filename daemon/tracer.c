@@ -183,28 +183,40 @@ static int install_rings(struct ls_tracer *t, ring_buffer_sample_fn fn, void *ct
 	return 0;
 }
 
+/*
+ * In two passes: the IPI programs last. Programs at one tracepoint run in
+ * the order they attached, and bpf/ipi.bpf.c shares the IPI vectors' entry
+ * tracepoints with bpf/vectors.bpf.c, whose span must start before the IPI
+ * program's work, as ftrace's does. (Within ipi.bpf.c the receive programs
+ * come before the send programs; see there.)
+ */
 static void attach_all(struct ls_tracer *t)
 {
 	struct bpf_program *p;
-	unsigned i = 0;
+	int pass;
 
-	bpf_object__for_each_program(p, t->skel->obj) {
-		struct ls_prog_state *ps = &t->progs[i++];
-		struct bpf_link *l;
+	for (pass = 0; pass < 2; pass++) {
+		unsigned i = 0;
 
-		if (!bpf_program__autoload(p))
-			continue;
-		l = bpf_program__attach(p);
-		if (!l) {
-			snprintf(ps->reason, sizeof(ps->reason), "attach failed: %s",
-				 strerror(errno));
-			log_warn("program %s: %s", ps->name, ps->reason);
-			continue;
+		bpf_object__for_each_program(p, t->skel->obj) {
+			struct ls_prog_state *ps = &t->progs[i++];
+			int is_ipi = !strcmp(ps->family, "ipi");
+			struct bpf_link *l;
+
+			if (!bpf_program__autoload(p) || is_ipi != pass)
+				continue;
+			l = bpf_program__attach(p);
+			if (!l) {
+				snprintf(ps->reason, sizeof(ps->reason), "attach failed: %s",
+					 strerror(errno));
+				log_warn("program %s: %s", ps->name, ps->reason);
+				continue;
+			}
+			t->links[i - 1] = l;
+			ps->attached = true;
+			ps->fd = bpf_program__fd(p);
+			t->nattached++;
 		}
-		t->links[i - 1] = l;
-		ps->attached = true;
-		ps->fd = bpf_program__fd(p);
-		t->nattached++;
 	}
 }
 
