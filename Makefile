@@ -92,8 +92,10 @@ $(DAEMON_OBJS): $(BUILD)/latscope.skel.h
 $(BUILD)/liblatscope.a: $(LIB_OBJS)
 	rm -f $@; ar rcs $@ $^
 
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+
 $(BUILD)/latscoped: $(DAEMON_OBJS) $(BUILD)/liblatscope.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JSON_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JSON_LIBS) $(SYSTEMD_LIBS) -lm
 
 $(BUILD)/latscope: $(CLI_OBJS) $(BUILD)/liblatscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lm

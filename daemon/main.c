@@ -6,7 +6,7 @@
  * socket and its clients.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,143 +16,11 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 #include "daemon.h"
 #include "log.h"
 #include "names.h"
 #include "server.h"
-
-#define DEFAULT_SOCKET "/run/latscope/latscope.sock"
-
-struct opts {
-	int foreground;
-	unsigned live_sec;
-	const char *socket_path;
-	mode_t socket_mode;
-	struct ls_tracer_opts tracer;
-	unsigned drain_ms;
-	size_t max_series;
-	const char *record_path;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: latscoped [OPTIONS]\n"
-"Trace per-CPU interrupt, softirq and x86 vector latency with BPF and serve\n"
-"the histograms on a Unix socket (query with `latscope`).\n\n"
-"  -f, --foreground        stay in the foreground (logs on stderr)\n"
-"      --live SEC          with -f: print a per-CPU table every SEC seconds\n"
-"  -s, --socket PATH       socket path (default " DEFAULT_SOCKET ")\n"
-"      --socket-mode MODE  octal mode of the socket (default 0660)\n"
-"      --ring-kb KB        ring buffer size per shard in KiB, power of two (default 4096)\n"
-"      --cpus-per-ring N   CPUs sharing one ring, power of two (default 8)\n"
-"      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
-"      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
-"      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
-"  -l, --log-level LEVEL   error, warn, info (default), debug\n"
-"  -h, --help              this help\n"
-"  -V, --version           print the version\n");
-}
-
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int bad(const char *opt, const char *val, const char *want)
-{
-	fprintf(stderr, "latscoped: invalid %s '%s': expected %s\n", opt, val, want);
-	return -1;
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD };
-	static const struct option lo[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "live", required_argument, NULL, O_LIVE },
-		{ "socket", required_argument, NULL, 's' },
-		{ "socket-mode", required_argument, NULL, O_MODE },
-		{ "ring-kb", required_argument, NULL, O_RING },
-		{ "cpus-per-ring", required_argument, NULL, O_CPR },
-		{ "drain-ms", required_argument, NULL, O_DRAIN },
-		{ "max-series", required_argument, NULL, O_SERIES },
-		{ "record", required_argument, NULL, O_RECORD },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
-	unsigned long v;
-	int c, lvl;
-
-	while ((c = getopt_long(argc, argv, "fs:l:hV", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f': o->foreground = 1; break;
-		case O_LIVE:
-			if (parse_uint(optarg, 1, 3600, &v))
-				return bad("--live", optarg, "seconds 1..3600");
-			o->live_sec = v;
-			break;
-		case 's': o->socket_path = optarg; break;
-		case O_MODE: {
-			char *end;
-
-			v = strtoul(optarg, &end, 8);
-			if (end == optarg || *end || v > 0777)
-				return bad("--socket-mode", optarg, "an octal mode like 0660");
-			o->socket_mode = v;
-			break;
-		}
-		case O_RING:
-			if (parse_uint(optarg, 4, 1u << 20, &v) || (v & (v - 1)))
-				return bad("--ring-kb", optarg, "a power of two 4..1048576");
-			o->tracer.ring_bytes = (size_t)v << 10;
-			break;
-		case O_CPR:
-			if (parse_uint(optarg, 1, 4096, &v) || (v & (v - 1)))
-				return bad("--cpus-per-ring", optarg, "a power of two 1..4096");
-			o->tracer.cpus_per_shard = v;
-			break;
-		case O_DRAIN:
-			if (parse_uint(optarg, 1, 1000, &v))
-				return bad("--drain-ms", optarg, "milliseconds 1..1000");
-			o->drain_ms = v;
-			break;
-		case O_SERIES:
-			if (parse_uint(optarg, 16, 1u << 24, &v))
-				return bad("--max-series", optarg, "a number 16..16777216");
-			o->max_series = v;
-			break;
-		case O_RECORD: o->record_path = optarg; break;
-		case 'l':
-			if ((lvl = ls_log_parse_level(optarg)) < 0)
-				return bad("--log-level", optarg, "error, warn, info or debug");
-			ls_log_set_level(lvl);
-			break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("latscoped %s\n", LS_VERSION); exit(0);
-		default: usage(stderr); return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "latscoped: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	if (o->live_sec && !o->foreground) {
-		fprintf(stderr, "latscoped: --live needs --foreground\n");
-		return -1;
-	}
-	return 0;
-}
 
 static uint64_t mono_ns(void)
 {
@@ -218,13 +86,13 @@ static int daemonize(void)
 }
 
 /* Returns 1 to keep running, 0 to exit. */
-static int on_signal(struct ls_ep *sig)
+static int on_signal(struct ls_daemon *d, struct ls_ep *sig)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sig->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: nothing to reload (no configuration file support yet)");
+			ls_daemon_reload(d);
 			continue;
 		}
 		log_info("%s: detaching and exiting", strsignal(si.ssi_signo));
@@ -274,12 +142,17 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
 				ls_server_tick(srv, mono_ns());
+				ls_daemon_alerts_tick(d, mono_ns());
+				ls_notify_tick(d, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);
 				break;
 			case LS_EP_SIGNAL:
-				if (!on_signal(sig))
+				if (!on_signal(d, sig))
 					return 0;
+				break;
+			case LS_EP_HOOK:
+				ls_alerts_hook_event(&d->alerts, tag);
 				break;
 			case LS_EP_LISTEN:
 			case LS_EP_CLIENT:
@@ -291,24 +164,66 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 	}
 }
 
+/* A listening socket handed over by systemd (socket activation): its fd,
+ * -1 when there is none (we bind ourselves), -2 when it is unusable. */
+static int activation_fd(void)
+{
+	int n = sd_listen_fds(1);
+
+	if (n <= 0)
+		return -1;
+	if (n > 1)
+		log_warn("systemd passed %d sockets; using the first", n);
+	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
+		log_err("the socket systemd passed (fd %d) is not a listening Unix stream socket",
+			SD_LISTEN_FDS_START);
+		return -2;
+	}
+	return SD_LISTEN_FDS_START;
+}
+
+static int set_socket_group(const struct ls_config *c)
+{
+	struct group *g;
+
+	if (!c->socket_group[0])
+		return 0;
+	g = getgrnam(c->socket_group);
+	if (!g || chown(c->socket, (uid_t)-1, g->gr_gid)) {
+		log_err("socket_group %s for %s: %s", c->socket_group, c->socket,
+			g ? strerror(errno) : "no such group");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = {
-		.socket_path = DEFAULT_SOCKET, .socket_mode = 0660, .drain_ms = 10,
-		.max_series = 65536,
-		.tracer = { .cpus_per_shard = 8, .ring_bytes = 4u << 20 },
-	};
+	static struct ls_cmdline cl;
+	static struct ls_daemon d;
+	struct ls_tracer_opts to = { 0 };
 	struct ls_server_opts so = { .listen_fd = -1 };
 	struct ls_ep rings = { LS_EP_RINGS, -1 }, drain = { LS_EP_DRAIN, -1 },
 		     tick = { LS_EP_TICK, -1 }, sig = { LS_EP_SIGNAL, -1 };
 	struct ls_server *srv = NULL;
-	struct ls_daemon d = { 0 };
+	char cerr[LS_CONFIG_ERR_MAX];
 	sigset_t mask;
 	int epfd = -1, rc = 1, err;
 
-	if (parse_opts(argc, argv, &o))
+	if (ls_cmdline_parse(argc, argv, &cl))
 		return 2;
-	if (!o.foreground && daemonize()) {
+	if (ls_config_load(&d.cfg, cl.config_path, cl.config_explicit, cl.ov, cl.nov, cerr,
+			   sizeof(cerr))) {
+		fprintf(stderr, "latscoped: %s\n", cerr);
+		return 1;
+	}
+	if (cl.check_config) {
+		ls_config_dump(&d.cfg, stdout);
+		return 0;
+	}
+	d.cl = &cl;
+	ls_log_set_level(d.cfg.log_level);
+	if (!cl.foreground && daemonize()) {
 		log_err("daemonize: %s", strerror(errno));
 		return 1;
 	}
@@ -320,22 +235,27 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d.started_mono_ns = mono_ns();
-	d.drain_ms = o.drain_ms;
-	d.agg = ls_agg_new(o.max_series);
+	d.drain_ms = d.cfg.drain_ms;
+	d.agg = ls_agg_new(d.cfg.max_series);
 	if (!d.agg)
 		goto out;
 	ls_daemon_ksyms_init(&d);
-	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
-	err = ls_tracer_start(&d.tracer, &o.tracer, ls_daemon_on_record, &d);
+	to.cpus_per_shard = d.cfg.cpus_per_ring;
+	to.ring_bytes = (size_t)d.cfg.ring_kb << 10;
+	to.cfg = &d.cfg;
+	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
+	err = ls_tracer_start(&d.tracer, &to, ls_daemon_on_record, &d);
 	if (err)
 		goto out;
 	d.per_cpu = calloc(d.tracer.ncpus, sizeof(*d.per_cpu));
-	if (!d.per_cpu || (o.record_path && open_capture(&d, o.record_path, d.tracer.ncpus)))
+	d.drops_cpu = calloc(d.tracer.ncpus, sizeof(*d.drops_cpu));
+	if (!d.per_cpu || !d.drops_cpu ||
+	    (cl.record_path && open_capture(&d, cl.record_path, d.tracer.ncpus)))
 		goto out;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	rings.fd = ls_tracer_epoll_fd(&d.tracer);
-	drain.fd = timer_fd(o.drain_ms * 1000000ull);
+	drain.fd = d.drain_fd = timer_fd(d.cfg.drain_ms * 1000000ull);
 	tick.fd = timer_fd(1000000000ull);
 	sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (epfd < 0 || drain.fd < 0 || tick.fd < 0 || sig.fd < 0 || add_fd(epfd, &rings) ||
@@ -343,13 +263,22 @@ int main(int argc, char **argv)
 		log_err("setting up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	so.path = o.socket_path;
-	so.mode = o.socket_mode;
-	if (ls_server_open(&srv, &so, epfd, ls_methods_handle, &d))
+	if (ls_alerts_init(&d.alerts, &d.cfg, d.tracer.ncpus, epfd, cl.foreground, mono_ns()))
 		goto out;
+	ls_agg_set_observer(d.agg, ls_alerts_observe, &d.alerts);
+	so.listen_fd = activation_fd();
+	so.path = d.cfg.socket;
+	so.mode = d.cfg.socket_mode;
+	if (so.listen_fd == -2 || ls_server_open(&srv, &so, epfd, ls_methods_handle, &d) ||
+	    (so.listen_fd < 0 && set_socket_group(&d.cfg)))
+		goto out;
+	d.srv = d.alerts.srv = srv;
 	ls_daemon_refresh(&d, mono_ns());
-	log_info("serving on %s", o.socket_path);
-	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, o.live_sec);
+	log_info("serving on %s", so.listen_fd >= 0 ? "the socket systemd passed" : d.cfg.socket);
+	ls_notify_state("READY=1");
+	ls_notify_tick(&d, mono_ns());
+	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, cl.live_sec);
+	ls_notify_state("STOPPING=1");
 out:
 	ls_server_close(srv);
 	if (d.tracer.skel)
@@ -358,9 +287,11 @@ out:
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
 	ls_agg_free(d.agg);
+	ls_alerts_free(&d.alerts);
 	ls_names_set_ksyms(NULL);
 	ls_ksyms_free(d.ksyms);
 	free(d.per_cpu);
+	free(d.drops_cpu);
 	if (drain.fd >= 0)
 		close(drain.fd);
 	if (tick.fd >= 0)

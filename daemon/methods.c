@@ -9,6 +9,7 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "server.h"
 
 static uint64_t mono_ns(void)
 {
@@ -124,6 +125,7 @@ static json_object *status(struct ls_daemon *d)
 		add_u64(cap, "write_errors", d->capture_errors);
 		json_object_object_add(o, "capture", cap);
 	}
+	json_object_object_add(o, "config", ls_daemon_config_status(d));
 	return o;
 }
 
@@ -208,7 +210,17 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers)",
+	if (!strcmp(rq->method, "watch")) {
+		json_object *o;
+
+		if (ls_req_check_members(rq, none, err))
+			return NULL;
+		ls_server_watch_current(d->srv);
+		o = json_object_new_object();
+		json_object_object_add(o, "watching", json_object_new_boolean(1));
+		return o;
+	}
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, watch)",
 		   rq->method);
 	return NULL;
 }

@@ -35,7 +35,7 @@ static bool kernel_has_tp(const struct btf *vmlinux, const char *tp)
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
 }
 
-static int probe_programs(struct ls_tracer *t)
+static int probe_programs(struct ls_tracer *t, const struct ls_config *cfg)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *p;
@@ -61,7 +61,12 @@ static int probe_programs(struct ls_tracer *t)
 
 		ps->name = bpf_program__name(p);
 		ps->family = family_of(tp);
-		if (!kernel_has_tp(vmlinux, tp)) {
+		if (cfg && !ls_config_family_enabled(cfg, ps->family)) {
+			bpf_program__set_autoload(p, false);
+			snprintf(ps->reason, sizeof(ps->reason),
+				 "family %s disabled by configuration ([tracing] families)",
+				 ps->family);
+		} else if (!kernel_has_tp(vmlinux, tp)) {
 			bpf_program__set_autoload(p, false);
 			snprintf(ps->reason, sizeof(ps->reason),
 				 "tracepoint %s not in this kernel", tp);
@@ -182,7 +187,7 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->pcpu_buf = calloc(t->ncpus, (bpf_map__value_size(t->skel->maps.ls_pcpu_map) + 7) & ~7u);
 	if (!t->pcpu_buf)
 		return -ENOMEM;
-	err = probe_programs(t);
+	err = probe_programs(t, o->cfg);
 	if (err)
 		return err;
 	t->skel->rodata->ls_shard_shift = shift;

@@ -12,12 +12,15 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "latscope/record.h"
+#include "config.h"
 
 struct ls_tracer_opts {
 	unsigned cpus_per_shard; /* power of two */
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	const struct ls_config *cfg; /* families to load ([tracing] families);
+				      * NULL = all */
 };
 
 struct ls_prog_state {

@@ -31,6 +31,9 @@ struct ls_agg {
 	struct ls_series **chunks;
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	ls_agg_observer_fn obs;
+	void *obs_ctx;
+	const struct ls_rec *cur; /* record being added, for the observer */
 };
 
 static size_t nslots(const struct ls_agg *a)
@@ -206,6 +209,14 @@ static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+	if (a->obs)
+		a->obs(a->obs_ctx, cls, cpu, key, v, a->cur);
+}
+
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx)
+{
+	a->obs = fn;
+	a->obs_ctx = ctx;
 }
 
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
@@ -239,7 +250,7 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		a->st.wakeup_before_soft++;
 }
 
-void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+static void add_record(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
 	note_cpu(a, r->cpu);
@@ -264,6 +275,13 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		a->st.unknown_kind++;
 		break;
 	}
+}
+
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+{
+	a->cur = r;
+	add_record(a, r);
+	a->cur = NULL;
 }
 
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)

@@ -37,6 +37,15 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v);
 
+/*
+ * Observer of every value the aggregator adds, with the record it came from
+ * (NULL for ls_agg_add_value): alerting sees exactly the values the views
+ * show, derived classes included. One observer; NULL fn removes it.
+ */
+typedef void (*ls_agg_observer_fn)(void *ctx, uint32_t cls, uint32_t cpu, uint32_t key,
+				   uint64_t v, const struct ls_rec *r);
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx);
+
 /* Iterate all series; order unspecified. Return non-zero from fn to stop. */
 typedef int (*ls_series_fn)(const struct ls_series *s, void *ctx);
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx);
