@@ -294,9 +294,10 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 		for (i = 0; v[i]; i++)
 			if (!(isalnum((unsigned char)v[i]) || strchr("_-.", v[i])))
 				break;
-		if (!v[i] && strlen(v) < k->size)
+		if (!v[i] && strlen(v) < k->size && (!*v || getgrnam(v)))
 			break;
-		snprintf(why, wlen, "a group name (or nothing)");
+		snprintf(why, wlen, "%s", v[i] || strlen(v) >= k->size
+			 ? "a group name (or nothing)" : "a group that exists on this system");
 		return -1;
 	case T_MODE:
 		if (!parse_u64(v, 8, &u) && u <= k->max) {
@@ -699,16 +700,6 @@ static int parse_dropins(struct pctx *p, const char *path, char *err, size_t len
 	return r;
 }
 
-static int check_whole(const struct ls_config *c, char *err, size_t len)
-{
-	if (c->socket_group[0] && !getgrnam(c->socket_group)) {
-		snprintf(err, len, "[daemon] socket_group = %s: no such group on this system",
-			 c->socket_group);
-		return -1;
-	}
-	return 0;
-}
-
 int ls_config_load(struct ls_config *c, const char *path, bool must_exist,
 		   const struct ls_config_override *ov, unsigned nov, char *err, size_t errlen)
 {
@@ -741,7 +732,7 @@ int ls_config_load(struct ls_config *c, const char *path, bool must_exist,
 			goto out;
 		}
 	}
-	r = check_whole(c, err, errlen);
+	r = 0;
 out:
 	free(p);
 	return r;

@@ -37,10 +37,8 @@ int ls_cpuset_parse(const char *str, struct ls_cpuset *s, char *err, size_t errl
 		s->all = true;
 		return 0;
 	}
-	if (!*p) {
-		snprintf(err, errlen, "empty CPU list");
-		return -1;
-	}
+	if (!*p)
+		goto bad;
 	for (;;) {
 		unsigned lo, hi, c;
 
@@ -60,8 +58,8 @@ int ls_cpuset_parse(const char *str, struct ls_cpuset *s, char *err, size_t errl
 			goto bad;
 	}
 bad:
-	snprintf(err, errlen, "'%.40s' is not a CPU list like 0-3,8 (CPUs 0..%d) or 'all'",
-		 str, LS_CPUSET_MAX - 1);
+	snprintf(err, errlen, "a CPU list like 0-3,8 (CPUs 0..%d, ranges low-high) or 'all'",
+		 LS_CPUSET_MAX - 1);
 	return -1;
 }
 

@@ -16,7 +16,7 @@ struct ls_cpuset {
 
 void ls_cpuset_all(struct ls_cpuset *s);
 /* "all" or a comma-separated list of N and N-M. Returns 0, or -1 with
- * what is wrong in err. */
+ * what was expected in err. */
 int ls_cpuset_parse(const char *str, struct ls_cpuset *s, char *err, size_t errlen);
 bool ls_cpuset_has(const struct ls_cpuset *s, unsigned cpu);
 bool ls_cpuset_equal(const struct ls_cpuset *a, const struct ls_cpuset *b);
