@@ -43,5 +43,6 @@ extern const struct cli_cmd cmd_cpus;
 extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_timers;
+extern const struct cli_cmd cmd_watch;
 
 #endif

@@ -21,7 +21,6 @@
 #include "units.h"
 
 #define NS_PER_S 1000000000ull
-#define RATE_WINDOW_NS (60 * NS_PER_S)
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define MAX_FIELDS 24
 
@@ -116,16 +115,21 @@ static void event_facts(const struct ls_alert_event *ev, struct facts *x)
 	add(x, "REALTIME_NS", true, "%llu", (unsigned long long)realtime_ns());
 }
 
-static void summary_facts(uint64_t suppressed, uint64_t limit, uint64_t now, struct facts *x)
+static void summary_facts(uint64_t suppressed, uint64_t limit, uint64_t window, uint64_t now,
+			  struct facts *x)
 {
+	char w[32];
+
+	ls_fmt_ns(window, w, sizeof(w));
 	x->message_id = LS_ALERT_SUPPRESSED_MESSAGE_ID;
 	x->priority = LOG_NOTICE;
 	snprintf(x->message, sizeof(x->message),
-		 "suppressed %llu alert notifications in the last minute (rate_limit %llu per minute)",
-		 (unsigned long long)suppressed, (unsigned long long)limit);
+		 "suppressed %llu alert notifications in the last %s (rate_limit %llu per %s)",
+		 (unsigned long long)suppressed, w, (unsigned long long)limit, w);
 	add(x, "EVENT", false, "suppressed");
 	add(x, "SUPPRESSED", true, "%llu", (unsigned long long)suppressed);
 	add(x, "RATE_LIMIT", true, "%llu", (unsigned long long)limit);
+	add(x, "RATE_WINDOW_NS", true, "%llu", (unsigned long long)window);
 	add(x, "MONO_NS", true, "%llu", (unsigned long long)now);
 	add(x, "REALTIME_NS", true, "%llu", (unsigned long long)realtime_ns());
 }
@@ -417,11 +421,12 @@ void ls_alerts_tick(struct ls_alerts *a, const uint64_t *drops_per_cpu, uint64_t
 	}
 	ls_alert_tick(a->engine, now, on_event, a);
 	police_hooks(a, now);
-	if (now - a->window_start_ns >= RATE_WINDOW_NS) {
+	if (now - a->window_start_ns >= a->cfg->rate_window_ns) {
 		if (a->window_suppressed) {
 			struct facts x = { 0 };
 
-			summary_facts(a->window_suppressed, a->cfg->rate_limit, now, &x);
+			summary_facts(a->window_suppressed, a->cfg->rate_limit, a->cfg->rate_window_ns,
+				      now, &x);
 			notify(a, &x);
 		}
 		a->window_start_ns = now;

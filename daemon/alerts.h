@@ -8,8 +8,8 @@
  *   - optionally an exec hook with the facts in LATSCOPE_* environment
  *     variables, spawned without blocking the loop, at most hook_max at once,
  *     killed after hook_timeout, reaped through a pidfd in the epoll set.
- * Notifications over rate_limit per minute are suppressed and summed up in
- * one "suppressed N" notification when the minute ends.
+ * Notifications over rate_limit per rate_window are suppressed and summed
+ * up in one "suppressed N" notification when the window ends.
  */
 #ifndef LATSCOPED_ALERTS_H
 #define LATSCOPED_ALERTS_H
@@ -39,7 +39,7 @@ struct ls_alerts {
 	struct ls_server *srv;
 	int epfd;
 	bool journal;                 /* deliver to the journal, else stderr */
-	uint64_t window_start_ns;     /* rate limit: current minute */
+	uint64_t window_start_ns;     /* rate limit: current window */
 	uint64_t window_sent, window_suppressed;
 	struct ls_hook_proc hooks[LS_HOOKS_MAX];
 	uint64_t *drops_seen;         /* per CPU, kernel drop counter last tick */
@@ -61,7 +61,7 @@ int ls_alerts_reconfigure(struct ls_alerts *a, const struct ls_config *cfg, bool
 void ls_alerts_observe(void *ctx, uint32_t cls, uint32_t cpu, uint32_t key, uint64_t v,
 		       const struct ls_rec *r);
 /* 1 s tick: drop counters per CPU (array of ncpus totals), close periods,
- * notify, police hook timeouts, roll the rate-limit minute. */
+ * notify, police hook timeouts, roll the rate-limit window. */
 void ls_alerts_tick(struct ls_alerts *a, const uint64_t *drops_per_cpu, uint64_t now_ns);
 /* A hook's pidfd became readable. */
 void ls_alerts_hook_event(struct ls_alerts *a, struct ls_ep *tag);

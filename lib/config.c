@@ -73,7 +73,9 @@ static const struct key keys[] = {
 	{ "alerts", "hook_timeout", T_DURATION, F(hook_timeout_ns), 100000000ull, 3600 * NS_PER_S,
 	  NULL, NULL, false },
 	{ "alerts", "hook_max", T_UINT, F(hook_max), 1, 64, "a number", NULL, false },
-	{ "alerts", "rate_limit", T_UINT, F(rate_limit), 1, 100000, "notifications per minute",
+	{ "alerts", "rate_limit", T_UINT, F(rate_limit), 1, 100000, "notifications per window",
+	  NULL, false },
+	{ "alerts", "rate_window", T_DURATION, F(rate_window_ns), NS_PER_S, 3600 * NS_PER_S, NULL,
 	  NULL, false },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -134,6 +136,7 @@ void ls_config_defaults(struct ls_config *c)
 	c->hook_timeout_ns = 10 * NS_PER_S;
 	c->hook_max = 4;
 	c->rate_limit = 60;
+	c->rate_window_ns = 60 * NS_PER_S;
 }
 
 /* ---- values ------------------------------------------------------------ */

@@ -67,7 +67,8 @@ struct ls_config {
 	char hook[LS_CONFIG_PATH_MAX];
 	uint64_t hook_timeout_ns;
 	uint64_t hook_max;          /* concurrent hooks */
-	uint64_t rate_limit;        /* notifications per minute, all rules */
+	uint64_t rate_limit;        /* notifications per window, all rules */
+	uint64_t rate_window_ns;
 	/* [alert NAME] sections */
 	struct ls_alert_rule rules[LS_CONFIG_MAX_RULES];
 	unsigned nrules;
