@@ -44,7 +44,7 @@ struct ls_daemon {
 	struct ls_alerts alerts;
 	struct ls_server *srv;
 	uint64_t *drops_cpu;         /* scratch: drops per CPU, all kinds */
-	uint64_t notify_status_ns, notify_watchdog_ns; /* last sent */
+	uint64_t notify_status_ns;   /* last STATUS= sent */
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */
@@ -70,7 +70,7 @@ json_object *ls_daemon_config_status(const struct ls_daemon *d);
 
 /* systemd notifications (notify.c); no-ops without $NOTIFY_SOCKET. */
 void ls_notify_state(const char *state);
-/* From the 1 s tick: WATCHDOG=1 at half WatchdogSec, STATUS= every 5 s. */
+/* From the 1 s tick: WATCHDOG=1 (when enabled), STATUS= every 5 s. */
 void ls_notify_tick(struct ls_daemon *d, uint64_t now_ns);
 
 /* Foreground live view (live.c): print one per-CPU frame to stdout. */

@@ -3,7 +3,8 @@
  * sd_notify(3) for Type=notify: READY=1 once the programs are attached and
  * the socket listens (main.c), RELOADING=1/READY=1 around a reload,
  * STOPPING=1, a one-line STATUS= and the watchdog keep-alive sent from the
- * event loop's tick, so a stuck loop is what the watchdog catches.
+ * event loop's 1 s tick, so a stuck loop is what the watchdog catches
+ * (WatchdogSec must be above 2 s).
  */
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
@@ -24,11 +25,10 @@ void ls_notify_tick(struct ls_daemon *d, uint64_t now)
 	char line[256], ev[16];
 	int k;
 
-	if (sd_watchdog_enabled(0, &usec) > 0 &&
-	    now - d->notify_watchdog_ns >= usec * 1000 / 2) {
+	/* every tick (1 s): at least twice per WatchdogSec as long as that is
+	 * over 2 s, with no phase games between tick and deadline */
+	if (sd_watchdog_enabled(0, &usec) > 0)
 		sd_notify(0, "WATCHDOG=1");
-		d->notify_watchdog_ns = now;
-	}
 	if (now - d->notify_status_ns < STATUS_PERIOD_NS && d->notify_status_ns)
 		return;
 	d->notify_status_ns = now;

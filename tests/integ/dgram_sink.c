@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 		} else {
 			o = parse(buf, (size_t)n);
 		}
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		fflush(stdout);
 		json_object_put(o);
 	}
