@@ -44,5 +44,6 @@ extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_timers;
 extern const struct cli_cmd cmd_watch;
+extern const struct cli_cmd cmd_metrics;
 
 #endif

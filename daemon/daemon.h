@@ -14,6 +14,8 @@
 #include "ksyms.h"
 #include "options.h"
 #include "tracer.h"
+#include "persist.h"
+#include "metrics.h"
 
 struct ls_rates {
 	uint64_t ts_ns;
@@ -45,6 +47,11 @@ struct ls_daemon {
 	struct ls_server *srv;
 	uint64_t *drops_cpu;         /* scratch: drops per CPU, all kinds */
 	uint64_t notify_status_ns;   /* last STATUS= sent */
+	uint64_t started_unix_ns;        /* this process's start */
+	uint64_t stats_since_unix_ns;    /* start of the statistics (restored) */
+	struct ls_counters counters_base; /* restored totals, added to total */
+	struct ls_persist persist;
+	struct ls_metrics_export metrics;
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */

@@ -22,12 +22,17 @@
 #include "names.h"
 #include "server.h"
 
-static uint64_t mono_ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int add_fd(int epfd, struct ls_ep *tag)
@@ -144,6 +149,8 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_server_tick(srv, mono_ns());
 				ls_daemon_alerts_tick(d, mono_ns());
 				ls_notify_tick(d, mono_ns());
+				ls_persist_tick(d, mono_ns());
+				ls_metrics_tick(d, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);
 				break;
@@ -235,9 +242,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d.started_mono_ns = mono_ns();
+	d.started_unix_ns = d.stats_since_unix_ns = clock_ns(CLOCK_REALTIME);
 	d.drain_ms = d.cfg.drain_ms;
+	d.persist.dir_fd = -1;
+	d.persist.dir = d.cfg.state_dir[0] ? d.cfg.state_dir : ls_persist_default_dir();
+	d.persist.interval_s = d.cfg.state_interval;
+	d.metrics.textfile = d.cfg.metrics_textfile[0] ? d.cfg.metrics_textfile : NULL;
+	d.metrics.interval_s = d.cfg.metrics_interval;
 	d.agg = ls_agg_new(d.cfg.max_series);
-	if (!d.agg)
+	if (!d.agg || ls_persist_start(&d, d.cfg.max_series))
 		goto out;
 	ls_daemon_ksyms_init(&d);
 	to.cpus_per_shard = d.cfg.cpus_per_ring;
@@ -274,11 +287,18 @@ int main(int argc, char **argv)
 		goto out;
 	d.srv = d.alerts.srv = srv;
 	ls_daemon_refresh(&d, mono_ns());
+	/* a textfile that cannot be written is a configuration error: say so now */
+	if (d.metrics.textfile && ls_metrics_export(&d)) {
+		log_err("exiting: --metrics-textfile cannot be written");
+		goto out;
+	}
 	log_info("serving on %s", so.listen_fd >= 0 ? "the socket systemd passed" : d.cfg.socket);
 	ls_notify_state("READY=1");
 	ls_notify_tick(&d, mono_ns());
 	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, cl.live_sec);
 	ls_notify_state("STOPPING=1");
+	ls_persist_save(&d);
+	ls_metrics_stop(&d);
 out:
 	ls_server_close(srv);
 	if (d.tracer.skel)
@@ -286,6 +306,7 @@ out:
 	ls_tracer_stop(&d.tracer);
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
+	ls_persist_stop(&d);
 	ls_agg_free(d.agg);
 	ls_alerts_free(&d.alerts);
 	ls_names_set_ksyms(NULL);

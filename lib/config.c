@@ -23,6 +23,7 @@ static const char *const outputs[] = { "auto", "journal", "stderr", NULL };
 
 enum type {
 	T_PATH,      /* absolute path; "" allowed when min == 1 */
+	T_PROMFILE,  /* "" or a path ending in .prom */
 	T_GROUP,
 	T_MODE,
 	T_UINT,      /* min..max, in `unit` */
@@ -64,9 +65,9 @@ static const struct key keys[] = {
 	{ "windows", "periods", T_PERIODS, F(periods), 0, 0, NULL, NULL, true },
 	{ "windows", "worst", T_UINT, F(worst), 1, 1024, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
-	{ "state", "dir", T_PATH, F(state_dir), 0, 0, NULL, NULL, true },
+	{ "state", "dir", T_PATH, F(state_dir), 1, 0, NULL, NULL, true },
 	{ "state", "interval", T_UINT, F(state_interval), 1, 86400, "seconds", NULL, true },
-	{ "metrics", "textfile", T_PATH, F(metrics_textfile), 1, 0, NULL, NULL, true },
+	{ "metrics", "textfile", T_PROMFILE, F(metrics_textfile), 0, 0, NULL, NULL, true },
 	{ "metrics", "interval", T_UINT, F(metrics_interval), 1, 86400, "seconds", NULL, true },
 	{ "alerts", "output", T_ENUM, F(alert_output), 0, 0, NULL, outputs, false },
 	{ "alerts", "hook", T_PATH, F(hook), 1, 0, NULL, NULL, false },
@@ -98,11 +99,13 @@ static const struct ls_config_flag flags[] = {
 	{ "wakeup-floor-ns", 0, "tracing", "wakeup_floor_ns", "N", "ignore wakeups faster than N ns" },
 	{ "worst", 0, "windows", "worst", "N", "worst windows kept per CPU" },
 	{ "isolated", 0, "windows", "isolated", "LIST", "isolated CPUs, or auto" },
-	{ "state-dir", 0, "state", "dir", "DIR", "where statistics are saved" },
-	{ "state-interval", 0, "state", "interval", "SEC", "save period in seconds" },
+	{ "state-dir", 0, "state", "dir", "DIR",
+	  "keep the statistics in DIR/latscope.state (default $STATE_DIRECTORY, else none)" },
+	{ "state-interval", 0, "state", "interval", "SEC", "seconds between saves, 1..86400" },
 	{ "metrics-textfile", 0, "metrics", "textfile", "PATH",
-	  "write Prometheus metrics to PATH periodically" },
-	{ "metrics-interval", 0, "metrics", "interval", "SEC", "metrics export period in seconds" },
+	  "write Prometheus metrics to PATH (ending in .prom) for node_exporter" },
+	{ "metrics-interval", 0, "metrics", "interval", "SEC",
+	  "seconds between textfile writes, 1..86400" },
 	{ 0 },
 };
 
@@ -129,9 +132,8 @@ void ls_config_defaults(struct ls_config *c)
 	c->periods.n = 3;
 	c->worst = 16;
 	c->isolated.auto_detect = true;
-	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/latscope");
-	c->state_interval = 300;
-	c->metrics_interval = 60;
+	c->state_interval = 60;
+	c->metrics_interval = 15;
 	c->alert_output = LS_OUT_AUTO;
 	c->hook_timeout_ns = 10 * NS_PER_S;
 	c->hook_max = 4;
@@ -293,6 +295,15 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 		snprintf(why, wlen, "an absolute path shorter than %zu bytes%s", k->size,
 			 k->min ? " (or nothing, to turn it off)" : "");
 		return -1;
+	case T_PROMFILE: {
+		size_t n = strlen(v);
+
+		if (!n || (n >= 6 && n < k->size && !strcmp(v + n - 5, ".prom") && v[n - 6] != '/'))
+			break;
+		snprintf(why, wlen, "a file name ending in .prom (node_exporter reads only those), "
+			 "or nothing");
+		return -1;
+	}
 	case T_GROUP:
 		for (i = 0; v[i]; i++)
 			if (!(isalnum((unsigned char)v[i]) || strchr("_-.", v[i])))
@@ -752,6 +763,7 @@ static const char *fmt_value(const struct key *k, const struct ls_config *c, cha
 
 	switch (k->type) {
 	case T_PATH:
+	case T_PROMFILE:
 	case T_GROUP:
 		snprintf(buf, len, "%s", field);
 		break;

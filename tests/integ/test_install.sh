@@ -42,7 +42,8 @@ check "ListenStream = the daemon's default socket ($(dval daemon socket))" \
 	test "$(key ListenStream "$SOCKU")" = "$(dval daemon socket)"
 check "RuntimeDirectory holds the socket (/run/$(key RuntimeDirectory "$SVC"))" \
 	test "/run/$(key RuntimeDirectory "$SVC")" = "$(dirname "$(dval daemon socket)")"
-check "StateDirectory = the default [state] dir" test "/var/lib/$(key StateDirectory "$SVC")" = "$(dval state dir)"
+check "StateDirectory set and [state] dir empty by default, so \$STATE_DIRECTORY is used" \
+	test -n "$(key StateDirectory "$SVC")" -a -z "$(dval state dir)"
 check "ConfigurationDirectory holds the installed config, the daemon's default file" \
 	test -f "$D/etc/$(key ConfigurationDirectory "$SVC")/latscope.conf" -a \
 	-n "$("$D/usr/sbin/latscoped" --help | grep -F "default /etc/$(key ConfigurationDirectory "$SVC")/latscope.conf")"
@@ -55,7 +56,7 @@ u=$(key User "$SVC"); g=$(key Group "$SVC")
 check "sysusers creates the unit's User ($u) with primary group $g" \
 	test "$(awk -F: -v u="$u" '$1 == u { print $4 }' "$D/etc/passwd")" = "$(awk -F: -v g="$g" '$1 == g { print $3 }' "$D/etc/group")"
 check "the user's home is the state directory" \
-	test "$(awk -F: -v u="$u" '$1 == u { print $6 }' "$D/etc/passwd")" = "$(dval state dir)"
+	test "$(awk -F: -v u="$u" '$1 == u { print $6 }' "$D/etc/passwd")" = "/var/lib/$(key StateDirectory "$SVC")"
 for p in $(key Documentation "$SVC"); do
 	p=${p#man:}; name=${p%(*}; sec=${p#*(}; sec=${sec%)}
 	[ -f "$D/usr/share/man/man$sec/$name.$sec" ] || not_ok "Documentation= $p installed"
