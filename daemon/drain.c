@@ -13,7 +13,7 @@ int ls_daemon_on_record(void *ctx, void *data, size_t size)
 		d->malformed++;
 		return 0;
 	}
-	if (!ls_cpuset_has(&d->cfg.cpus, r->cpu)) {
+	if (!ls_cpulist_has(&d->cfg.cpus, r->cpu)) {
 		d->filtered++; /* [tracing] cpus: a filter on records, in the daemon */
 		return 0;
 	}

@@ -90,7 +90,7 @@ json_object *ls_daemon_config_status(const struct ls_daemon *d)
 		json_object_object_add(o, "last_reload_error",
 				       json_object_new_string(d->last_reload_error));
 	json_object_object_add(o, "cpus", json_object_new_string(
-		ls_cpuset_format(&d->cfg.cpus, cpus, sizeof(cpus))));
+		ls_cpulist_format(&d->cfg.cpus, cpus, sizeof(cpus))));
 	json_object_object_add(o, "filtered", json_object_new_uint64(d->filtered));
 	json_object_object_add(o, "alerts", ls_alerts_status(&d->alerts));
 	return o;

@@ -73,7 +73,7 @@ double ls_alert_stat_parse(const char *s)
 
 bool ls_alert_rule_equal(const struct ls_alert_rule *a, const struct ls_alert_rule *b)
 {
-	return a->kind == b->kind && ls_cpuset_equal(&a->cpus, &b->cpus) &&
+	return a->kind == b->kind && ls_cpulist_equal(&a->cpus, &b->cpus) &&
 	       a->threshold == b->threshold && a->clear == b->clear && a->pct == b->pct &&
 	       a->period_ns == b->period_ns && a->consecutive == b->consecutive &&
 	       a->cooldown_ns == b->cooldown_ns && !strcmp(a->hook, b->hook);
@@ -234,7 +234,7 @@ void ls_alert_feed(struct ls_alert_engine *e, const struct ls_alert_sample *s)
 	for (i = 0; i < e->nby_cls[s->cls]; i++) {
 		struct rule_state *rs = &e->rs[e->by_cls[s->cls][i]];
 
-		if (ls_cpuset_has(&rs->r->cpus, s->cpu))
+		if (ls_cpulist_has(&rs->r->cpus, s->cpu))
 			add_to(rs, s->cpu, s);
 	}
 }
@@ -248,7 +248,7 @@ void ls_alert_feed_count(struct ls_alert_engine *e, unsigned kind, unsigned cpu,
 	for (i = 0; i < e->nrules; i++) {
 		struct rule_state *rs = &e->rs[i];
 
-		if (rs->r->kind == kind && ls_cpuset_has(&rs->r->cpus, cpu)) {
+		if (rs->r->kind == kind && ls_cpulist_has(&rs->r->cpus, cpu)) {
 			rs->cpu[cpu].count += n;
 			rs->cpu[cpu].max = rs->cpu[cpu].count;
 			snprintf(rs->cpu[cpu].cause, sizeof(rs->cpu[cpu].cause),
@@ -331,7 +331,7 @@ void ls_alert_tick(struct ls_alert_engine *e, uint64_t now_ns, ls_alert_emit_fn 
 		if (now_ns - rs->period_start + 50000000ull < p)
 			continue; /* the 1 s tick may run a little early */
 		for (c = 0; c < e->ncpus; c++)
-			if (ls_cpuset_has(&rs->r->cpus, c))
+			if (ls_cpulist_has(&rs->r->cpus, c))
 				close_cpu(rs, c, now_ns, fn, ctx);
 		/* stay on the period grid unless we fell behind (suspend) */
 		rs->period_start = now_ns - rs->period_start < 2 * p ? rs->period_start + p : now_ns;

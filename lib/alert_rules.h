@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "latscope/record.h"
-#include "cpuset.h"
+#include "cpulist.h"
 
 enum ls_alert_kind {
 	LS_AK_IRQOFF,
@@ -62,7 +62,7 @@ int ls_alert_kind_parse(const char *name);
 struct ls_alert_rule {
 	char name[LS_ALERT_NAME_MAX];
 	unsigned kind;          /* enum ls_alert_kind */
-	struct ls_cpuset cpus;
+	struct ls_cpulist cpus;
 	uint64_t threshold;     /* ns (count for drops); fires at >= */
 	uint64_t clear;         /* ns (count); clears below; <= threshold */
 	double pct;             /* statistic: 0 = max, else percentile 0<p<100 */

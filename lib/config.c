@@ -14,8 +14,9 @@
 
 #define NS_PER_S 1000000000ull
 
+/* As daemon/tracer.c (and the families' own claim functions) name them. */
 const char *const ls_config_families[] = {
-	"hardirq", "softirq", "vector", "hrtimer", "ipi", "sched", "kvm", NULL,
+	"hardirq", "softirq", "vector", "hrtimer", "ipi", "wakeup", "kvm", "preemptirq", NULL,
 };
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
@@ -63,7 +64,7 @@ static const struct key keys[] = {
 	{ "tracing", "wakeup_floor_ns", T_UINT, F(wakeup_floor_ns), 0, NS_PER_S, "nanoseconds",
 	  NULL, true },
 	{ "windows", "periods", T_PERIODS, F(periods), 0, 0, NULL, NULL, true },
-	{ "windows", "worst", T_UINT, F(worst), 1, 1024, "a number", NULL, true },
+	{ "windows", "worst", T_UINT, F(worst), 1, 1000, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
 	{ "state", "dir", T_PATH, F(state_dir), 1, 0, NULL, NULL, true },
 	{ "state", "interval", T_UINT, F(state_interval), 1, 86400, "seconds", NULL, true },
@@ -97,8 +98,9 @@ static const struct ls_config_flag flags[] = {
 	{ "families", 0, "tracing", "families", "LIST", "event families to trace, or all" },
 	{ "cpus", 0, "tracing", "cpus", "LIST", "only record these CPUs (e.g. 0-3,8), or all" },
 	{ "wakeup-floor-ns", 0, "tracing", "wakeup_floor_ns", "N", "ignore wakeups faster than N ns" },
-	{ "worst", 0, "windows", "worst", "N", "worst windows kept per CPU" },
-	{ "isolated", 0, "windows", "isolated", "LIST", "isolated CPUs, or auto" },
+	{ "worst", 0, "windows", "worst", "N", "longest windows kept per CPU and kind, 1..1000" },
+	{ "isolated", 0, "windows", "isolated", "LIST",
+	  "treat these CPUs as isolated (auto: read the kernel's; none)" },
 	{ "state-dir", 0, "state", "dir", "DIR",
 	  "keep the statistics in DIR/latscope.state (default $STATE_DIRECTORY, else none)" },
 	{ "state-interval", 0, "state", "interval", "SEC", "seconds between saves, 1..86400" },
@@ -125,12 +127,12 @@ void ls_config_defaults(struct ls_config *c)
 	c->cpus_per_ring = 8;
 	c->drain_ms = 10;
 	c->families = (1u << (sizeof(ls_config_families) / sizeof(char *) - 1)) - 1;
-	ls_cpuset_all(&c->cpus);
+	ls_cpulist_all(&c->cpus);
 	c->periods.ns[0] = NS_PER_S;
 	c->periods.ns[1] = 10 * NS_PER_S;
 	c->periods.ns[2] = 60 * NS_PER_S;
 	c->periods.n = 3;
-	c->worst = 16;
+	c->worst = 10;
 	c->isolated.auto_detect = true;
 	c->state_interval = 60;
 	c->metrics_interval = 15;
@@ -354,20 +356,20 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 		snprintf(why, wlen, "'all' or a list of families: %s", names);
 		return -1;
 	case T_CPUSET:
-		return ls_cpuset_parse(v, (struct ls_cpuset *)field, why, wlen);
+		return ls_cpulist_parse(v, (struct ls_cpulist *)field, why, wlen);
 	case T_ISOLATED: {
 		struct ls_isolated *iso = (struct ls_isolated *)field;
 
+		memset(iso, 0, sizeof(*iso));
 		if (!strcmp(v, "auto")) {
-			memset(iso, 0, sizeof(*iso));
 			iso->auto_detect = true;
 			return 0;
 		}
-		if (!ls_cpuset_parse(v, &iso->cpus, why, wlen) && !iso->cpus.all) {
-			iso->auto_detect = false;
+		if (!strcmp(v, "none"))
 			return 0;
-		}
-		snprintf(why, wlen, "'auto' or a CPU list like 2-3,6");
+		if (!ls_cpulist_parse(v, &iso->cpus, why, wlen) && !iso->cpus.all)
+			return 0;
+		snprintf(why, wlen, "'auto', 'none' or a CPU list like 2-3,6");
 		return -1;
 	}
 	case T_PERIODS: {
@@ -478,7 +480,7 @@ static int rule_begin(struct pctx *p, const struct ls_ini_item *it, char *err, s
 	memset(&c->rules[p->rule], 0, sizeof(c->rules[0]));
 	memset(&p->src[p->rule], 0, sizeof(p->src[0]));
 	snprintf(c->rules[p->rule].name, LS_ALERT_NAME_MAX, "%s", it->name);
-	ls_cpuset_all(&c->rules[p->rule].cpus);
+	ls_cpulist_all(&c->rules[p->rule].cpus);
 	c->rules[p->rule].period_ns = 10 * NS_PER_S;
 	c->rules[p->rule].consecutive = 1;
 	c->rules[p->rule].cooldown_ns = 60 * NS_PER_S;
@@ -510,7 +512,7 @@ static int rule_key(struct pctx *p, const struct ls_ini_item *it, char *err, siz
 				      ls_alert_kind_info(i)->name);
 		snprintf(why, sizeof(why), "one of: %s", names);
 	} else if (!strcmp(k, "cpus")) {
-		if (!ls_cpuset_parse(v, &r->cpus, why, sizeof(why)))
+		if (!ls_cpulist_parse(v, &r->cpus, why, sizeof(why)))
 			return 0;
 	} else if (!strcmp(k, "threshold") || !strcmp(k, "clear")) {
 		struct qty *q = k[0] == 't' ? &src->thr : &src->clr;
@@ -785,15 +787,15 @@ static const char *fmt_value(const struct key *k, const struct ls_config *c, cha
 					      ls_config_families[i]);
 		break;
 	case T_CPUSET:
-		ls_cpuset_format((const struct ls_cpuset *)field, buf, len);
+		ls_cpulist_format((const struct ls_cpulist *)field, buf, len);
 		break;
 	case T_ISOLATED: {
 		const struct ls_isolated *iso = (const struct ls_isolated *)field;
 
 		if (iso->auto_detect)
 			snprintf(buf, len, "auto");
-		else
-			ls_cpuset_format(&iso->cpus, buf, len);
+		else if (ls_cpulist_format(&iso->cpus, buf, len)[0] == '\0')
+			snprintf(buf, len, "none");
 		break;
 	}
 	case T_PERIODS: {
@@ -833,7 +835,7 @@ void ls_config_dump(const struct ls_config *c, FILE *f)
 		bool cnt = ls_alert_kind_info(r->kind)->is_count;
 
 		fprintf(f, "\n[alert %s]\nkind = %s\ncpus = %s\n", r->name,
-			ls_alert_kind_info(r->kind)->name, ls_cpuset_format(&r->cpus, buf, sizeof(buf)));
+			ls_alert_kind_info(r->kind)->name, ls_cpulist_format(&r->cpus, buf, sizeof(buf)));
 		if (cnt)
 			fprintf(f, "threshold = %" PRIu64 "\nclear = %" PRIu64 "\n", r->threshold,
 				r->clear);

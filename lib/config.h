@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "alert_rules.h"
-#include "cpuset.h"
+#include "cpulist.h"
 
 #define LS_CONFIG_DEFAULT_FILE "/etc/latscope/latscope.conf"
 #define LS_CONFIG_PATH_MAX 256
@@ -44,7 +44,7 @@ struct ls_config {
 	uint64_t cpus_per_ring;
 	uint64_t drain_ms;
 	uint64_t families;          /* bitmask over ls_config_families */
-	struct ls_cpuset cpus;      /* record filter: only these CPUs */
+	struct ls_cpulist cpus;      /* record filter: only these CPUs */
 	uint64_t wakeup_floor_ns;
 	/* [windows] */
 	struct ls_periods {
@@ -54,7 +54,7 @@ struct ls_config {
 	uint64_t worst;             /* worst windows kept per CPU */
 	struct ls_isolated {
 		bool auto_detect;   /* read them from the kernel (isolcpus...) */
-		struct ls_cpuset cpus; /* else these */
+		struct ls_cpulist cpus; /* else these */
 	} isolated;
 	/* [state] */
 	char state_dir[LS_CONFIG_PATH_MAX];

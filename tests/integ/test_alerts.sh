@@ -107,6 +107,9 @@ sp=$(cat "$T/sleeper.pid" 2>/dev/null)
 check "slow hook's process group is gone (sh and its sleep)" wait_for "pgid $sp empty" 3 \
 	sh -c "[ -n '$sp' ] && ! pgrep -g '$sp' >/dev/null"
 check "hooks_failed counts no failure of the good hook" test "$(alerts hooks_failed)" = 0
+check "latscope status summarizes the alerts and hooks" test -n "$("$BUILD/latscope" --socket "$SOCK" status |
+	grep -E '^alerts +2 rules, [0-9]+ firing, [0-9]+ fired' )" -a -n "$("$BUILD/latscope" --socket "$SOCK" status |
+	grep -E 'hooks: [0-9]+ run, [0-9]+ running, 0 failed, [1-9][0-9]* killed at timeout')"
 
 # CPU 0 filtered out: rule late sees no values there and clears
 { base; rules; printf '[tracing]\ncpus = 1\n'; } >"$T/c.conf"
@@ -137,8 +140,9 @@ check "watch (human): one line per event with the message" \
 s0=$(alerts rate_suppressed)
 kill -HUP "$DAEMON_PID"
 taskset -c 0 "$BUILD/tests/integ/timer_probe" 1500 1000 "$T/probe" &
+p0=$!
 taskset -c 1 "$BUILD/tests/integ/timer_probe" 1500 1000 "$T/probe1"
-wait
+wait $p0
 check "rate limit held back notifications" wait_for "rate_suppressed" 6 alerts_ge rate_suppressed $((s0 + 1))
 check "a 'suppressed N' summary follows the window" wait_for "summary" 6 \
 	sh -c "grep -qE 'alert: message_id=9f737d3ed98548b184d13e830bb5d600 event=suppressed suppressed=[0-9]+ rate_limit=1 rate_window_ns=2000000000 ' '$T/daemon.log'"

@@ -32,6 +32,8 @@ check "status shows the error with file and line ($err)" \
 	test "$err" = "$T/c.conf:3: [tracing] ring_kb = 3: expected a power of two 4..1048576"
 check "the error is logged, running configuration kept" \
 	grep -q "error: reload rejected, running configuration kept: $T/c.conf:3: \[tracing\] ring_kb = 3" "$T/daemon.log"
+check "latscope status shows the rejected reload" \
+	grep -q "last reload rejected: $T/c.conf:3: \[tracing\] ring_kb = 3" <<<"$("$BUILD/latscope" --socket "$SOCK" status)"
 check "bad file: drain period unchanged (10 ms, not the 20 of the rejected file)" test "$(st rings.drain_period_ms)" = 10
 check "bad file: no reload counted" test "$(st config.reloads)" = 0
 check "daemon alive after the bad reload" kill -0 "$DAEMON_PID"
@@ -56,11 +58,16 @@ hc1=$(req '{"method":"hist","class":"vector"}' | jq .result.count)
 check "statistics survive the reloads: records $r0 -> $r1, vector count $hc0 -> $hc1" \
 	test "$r1" -gt "$r0" -a "$hc1" -ge "$hc0"
 
-# families: ipi/sched/kvm programs (when present) and nothing else are off
+# families: ipi/wakeup/kvm/preemptirq programs (when present) and nothing else are off
 # by configuration; every program that is off names its reason
 off=$(status | jq -r '[.result.programs[] | select(.attached == false) | .reason] | map(select(test("disabled by configuration"))) | length')
 bad=$(status | jq -r '[.result.programs[] | select(.reason != null and (.reason | test("disabled by configuration"))) | .family] | map(select(. == "hardirq" or . == "softirq" or . == "vector" or . == "hrtimer")) | length')
 check "no enabled family is switched off by configuration ($off off by configuration)" test "$bad" = 0
+unknown=
+for f in $(status | jq -r '[.result.programs[].family] | unique | .[]'); do
+	"$BUILD/latscoped" --check-config --config /dev/null --families "$f" >/dev/null 2>&1 || unknown="$unknown $f"
+done
+check "every family the tracer reports can be named in [tracing] families${unknown:+ (unknown:$unknown)}" test -z "$unknown"
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 
 start_daemon --families hardirq,softirq

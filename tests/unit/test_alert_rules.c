@@ -33,7 +33,7 @@ static struct ls_alert_rule rule(unsigned kind, uint64_t thr, uint64_t clr)
 	};
 
 	strcpy(r.name, "r");
-	ls_cpuset_all(&r.cpus);
+	ls_cpulist_all(&r.cpus);
 	return r;
 }
 
@@ -148,7 +148,7 @@ static void test_percentile_and_cpuset(void **st)
 
 	(void)st;
 	r.pct = 90;
-	assert_int_equal(ls_cpuset_parse("1", &r.cpus, err, sizeof(err)), 0);
+	assert_int_equal(ls_cpulist_parse("1", &r.cpus, err, sizeof(err)), 0);
 	e = ls_alert_engine_new(&r, 1, 4, 0);
 	for (i = 0; i < 100; i++)                     /* p90 ~ 100, max 5000 */
 		feed(e, LS_K_HRTIMER_LATE, 1, i < 95 ? 100 : 5000);

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cpuset.h"
+#include "cpulist.h"
 
-void ls_cpuset_all(struct ls_cpuset *s)
+void ls_cpulist_all(struct ls_cpulist *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->all = true;
@@ -21,14 +21,14 @@ static int cpu_num(const char **p, unsigned *out)
 		return -1;
 	errno = 0;
 	v = strtoul(*p, &end, 10);
-	if (errno || v >= LS_CPUSET_MAX)
+	if (errno || v >= LS_CPULIST_MAX)
 		return -1;
 	*p = end;
 	*out = v;
 	return 0;
 }
 
-int ls_cpuset_parse(const char *str, struct ls_cpuset *s, char *err, size_t errlen)
+int ls_cpulist_parse(const char *str, struct ls_cpulist *s, char *err, size_t errlen)
 {
 	const char *p = str;
 
@@ -59,23 +59,23 @@ int ls_cpuset_parse(const char *str, struct ls_cpuset *s, char *err, size_t errl
 	}
 bad:
 	snprintf(err, errlen, "a CPU list like 0-3,8 (CPUs 0..%d, ranges low-high) or 'all'",
-		 LS_CPUSET_MAX - 1);
+		 LS_CPULIST_MAX - 1);
 	return -1;
 }
 
-bool ls_cpuset_has(const struct ls_cpuset *s, unsigned cpu)
+bool ls_cpulist_has(const struct ls_cpulist *s, unsigned cpu)
 {
 	if (s->all)
 		return true;
-	return cpu < LS_CPUSET_MAX && (s->bits[cpu / 64] >> (cpu % 64) & 1);
+	return cpu < LS_CPULIST_MAX && (s->bits[cpu / 64] >> (cpu % 64) & 1);
 }
 
-bool ls_cpuset_equal(const struct ls_cpuset *a, const struct ls_cpuset *b)
+bool ls_cpulist_equal(const struct ls_cpulist *a, const struct ls_cpulist *b)
 {
 	return a->all == b->all && !memcmp(a->bits, b->bits, sizeof(a->bits));
 }
 
-const char *ls_cpuset_format(const struct ls_cpuset *s, char *buf, size_t len)
+const char *ls_cpulist_format(const struct ls_cpulist *s, char *buf, size_t len)
 {
 	size_t n = 0;
 	unsigned c = 0;
@@ -85,15 +85,15 @@ const char *ls_cpuset_format(const struct ls_cpuset *s, char *buf, size_t len)
 		return buf;
 	}
 	buf[0] = '\0';
-	while (c < LS_CPUSET_MAX) {
+	while (c < LS_CPULIST_MAX) {
 		unsigned lo;
 
-		if (!ls_cpuset_has(s, c)) {
+		if (!ls_cpulist_has(s, c)) {
 			c++;
 			continue;
 		}
 		lo = c;
-		while (c + 1 < LS_CPUSET_MAX && ls_cpuset_has(s, c + 1))
+		while (c + 1 < LS_CPULIST_MAX && ls_cpulist_has(s, c + 1))
 			c++;
 		if (n < len)
 			n += snprintf(buf + n, len - n, lo == c ? "%s%u" : "%s%u-%u",
