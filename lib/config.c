@@ -760,7 +760,10 @@ static const char *fmt_value(const struct key *k, const struct ls_config *c, cha
 			     size_t len)
 {
 	const char *field = (const char *)c + k->off;
-	uint64_t u = *(const uint64_t *)field;
+	/* only numeric keys hold a uint64_t (string fields are not aligned) */
+	uint64_t u = k->type == T_MODE || k->type == T_UINT || k->type == T_POW2 ||
+		     k->type == T_ENUM || k->type == T_FAMILIES || k->type == T_DURATION
+		     ? *(const uint64_t *)field : 0;
 	size_t n = 0;
 
 	switch (k->type) {

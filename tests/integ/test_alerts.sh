@@ -56,6 +56,7 @@ EOF
 status() { req '{"method":"status"}'; }
 alerts() { status | jq -r ".result.config.alerts.$1"; }
 alerts_ge() { [ "$(alerts "$1")" -ge "$2" ]; }   # for wait_for: evaluated each time
+no_rules() { [ "$(alerts rules)" = 0 ]; }
 cpus_is() { [ "$(status | jq -r .result.config.cpus)" = "$1" ]; }
 wait_for() { # DESC SECONDS CMD...: poll until CMD succeeds
 	local d=$1 s=$2 i; shift 2
@@ -93,6 +94,8 @@ check "value <= the daemon's own max for hrtimer_late on CPU 0 ($hmax ns)" test 
 check "period's count ($n) <= all hrtimer_late values of CPU 0 ($hcount)" test "$n" -ge 1 -a "$n" -le "$hcount"
 
 # the hook saw the same facts
+hook_done() { ls "$T"/hook.fire.late.* >/dev/null 2>&1; }
+wait_for "the fire hook" 10 hook_done   # hooks run asynchronously
 hf=$(ls "$T"/hook.fire.late.* 2>/dev/null | head -1)
 check "hook ran for the fire (argv: fire late)" test -n "$hf" -a "$(grep '^ARGS=' "$hf" 2>/dev/null)" = "ARGS=fire late"
 hv() { grep "^LATSCOPE_$1=" "$hf" | cut -d= -f2-; }
@@ -146,7 +149,11 @@ wait $p0
 check "rate limit held back notifications" wait_for "rate_suppressed" 6 alerts_ge rate_suppressed $((s0 + 1))
 check "a 'suppressed N' summary follows the window" wait_for "summary" 6 \
 	sh -c "grep -qE 'alert: message_id=9f737d3ed98548b184d13e830bb5d600 event=suppressed suppressed=[0-9]+ rate_limit=1 rate_window_ns=2000000000 ' '$T/daemon.log'"
-sleep 2.5
+# stop new notifications (no rules), then let the last window close
+base >"$T/c.conf"
+kill -HUP "$DAEMON_PID"
+check "the rules are gone" wait_for "rules = 0" 5 no_rules
+sleep 4.5
 total=$(alert_lines | grep ' event=suppressed ' | sed -nE 's/.* suppressed=([0-9]+) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 check "summaries add up to the suppressed count ($total = $(alerts rate_suppressed) - $s0)" \
 	test "$total" -eq $(( $(alerts rate_suppressed) - s0 ))
