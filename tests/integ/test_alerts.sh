@@ -149,8 +149,9 @@ wait $p0
 check "rate limit held back notifications" wait_for "rate_suppressed" 6 alerts_ge rate_suppressed $((s0 + 1))
 check "a 'suppressed N' summary follows the window" wait_for "summary" 6 \
 	sh -c "grep -qE 'alert: message_id=9f737d3ed98548b184d13e830bb5d600 event=suppressed suppressed=[0-9]+ rate_limit=1 rate_window_ns=2000000000 ' '$T/daemon.log'"
-# stop new notifications (no rules), then let the last window close
-base >"$T/c.conf"
+# stop new notifications (no rules, same rate window), then let the last
+# window close
+{ base; printf 'rate_limit = 1\nrate_window = 2s\n'; } >"$T/c.conf"
 kill -HUP "$DAEMON_PID"
 check "the rules are gone" wait_for "rules = 0" 5 no_rules
 sleep 4.5
