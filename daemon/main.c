@@ -21,6 +21,7 @@
 #include "log.h"
 #include "names.h"
 #include "server.h"
+#include "tracer_kvm.h"
 
 static uint64_t clock_ns(clockid_t clk)
 {
@@ -146,6 +147,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_tracer_drain(&d->tracer);
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
+				ls_kvm_reprobe(&d->tracer);
 				ls_server_tick(srv, mono_ns());
 				ls_daemon_alerts_tick(d, mono_ns());
 				ls_notify_tick(d, mono_ns());
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
 	to.cpus_per_shard = d.cfg.cpus_per_ring;
 	to.ring_bytes = (size_t)d.cfg.ring_kb << 10;
 	to.cfg = &d.cfg;
+	to.kvm_threads = d.cfg.kvm_threads;
 	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
 	err = ls_tracer_start(&d.tracer, &to, ls_daemon_on_record, &d);
 	if (err)

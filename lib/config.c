@@ -63,6 +63,7 @@ static const struct key keys[] = {
 	{ "tracing", "cpus", T_CPUSET, F(cpus), 0, 0, NULL, NULL, false },
 	{ "tracing", "wakeup_floor_ns", T_UINT, F(wakeup_floor_ns), 0, NS_PER_S, "nanoseconds",
 	  NULL, true },
+	{ "tracing", "kvm_threads", T_UINT, F(kvm_threads), 16, 1u << 20, "a number", NULL, true },
 	{ "windows", "periods", T_PERIODS, F(periods), 0, 0, NULL, NULL, true },
 	{ "windows", "worst", T_UINT, F(worst), 1, 1000, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
@@ -98,6 +99,7 @@ static const struct ls_config_flag flags[] = {
 	{ "families", 0, "tracing", "families", "LIST", "event families to trace, or all" },
 	{ "cpus", 0, "tracing", "cpus", "LIST", "only record these CPUs (e.g. 0-3,8), or all" },
 	{ "wakeup-floor-ns", 0, "tracing", "wakeup_floor_ns", "N", "ignore wakeups faster than N ns" },
+	{ "kvm-threads", 0, "tracing", "kvm_threads", "N", "vCPU threads tracked at once, 16..1048576" },
 	{ "worst", 0, "windows", "worst", "N", "longest windows kept per CPU and kind, 1..1000" },
 	{ "isolated", 0, "windows", "isolated", "LIST",
 	  "treat these CPUs as isolated (auto: read the kernel's; none)" },
@@ -128,6 +130,7 @@ void ls_config_defaults(struct ls_config *c)
 	c->drain_ms = 10;
 	c->families = (1u << (sizeof(ls_config_families) / sizeof(char *) - 1)) - 1;
 	ls_cpulist_all(&c->cpus);
+	c->kvm_threads = 4096; /* LS_KVM_THREADS_DEFAULT */
 	c->periods.ns[0] = NS_PER_S;
 	c->periods.ns[1] = 10 * NS_PER_S;
 	c->periods.ns[2] = 60 * NS_PER_S;

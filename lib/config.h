@@ -46,6 +46,7 @@ struct ls_config {
 	uint64_t families;          /* bitmask over ls_config_families */
 	struct ls_cpulist cpus;      /* record filter: only these CPUs */
 	uint64_t wakeup_floor_ns;
+	uint64_t kvm_threads;       /* vCPU threads tracked at once */
 	/* [windows] */
 	struct ls_periods {
 		uint64_t ns[LS_CONFIG_MAX_PERIODS];
