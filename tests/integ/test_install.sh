@@ -75,8 +75,8 @@ sec=$(systemd-analyze security --offline=yes "$SVC" 2>&1)
 score=$(sed -n 's/.*Overall exposure level for latscoped.service: \([0-9.]*\).*/\1/p' <<<"$sec")
 echo "exposure (systemd-analyze security --offline=yes): $score"
 grep '✗' <<<"$sec" | sed 's/  */ /g'
-check "exposure score $score <= 1.0 (docs/service.md explains what remains)" \
-	awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 1.0) }'
+check "exposure score $score <= 1.2 (docs/service.md explains what remains)" \
+	awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 1.2) }'
 
 # man pages: render without warnings; lint with mandoc when present
 for m in "$D"/usr/share/man/man*/*; do
