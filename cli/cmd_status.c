@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "jget.h"
 #include "request.h"
+#include "status_service.h"
 #include "table.h"
 #include "units.h"
 
@@ -273,6 +274,7 @@ static int human(json_object *r)
 	print_agg(r);
 	print_state(r);
 	print_metrics_export(r);
+	status_print_service(r);
 	print_kvm(r);
 	print_classes(r);
 	return CLI_EXIT_OK;

@@ -30,6 +30,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_keys,
 	&cmd_timers,
 	&cmd_ipis,
+	&cmd_watch,
 	&cmd_kvm,
 	&cmd_metrics,
 	&cmd_help,

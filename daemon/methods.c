@@ -11,6 +11,7 @@
 #include "proto.h"
 #include "report.h"
 #include "report_ipis.h"
+#include "server.h"
 #include "report_kvm.h"
 #include "tracer_kvm.h"
 
@@ -147,6 +148,7 @@ static json_object *status(struct ls_daemon *d)
 		add_u64(cap, "write_errors", d->capture_errors);
 		json_object_object_add(o, "capture", cap);
 	}
+	json_object_object_add(o, "config", ls_daemon_config_status(d));
 	return o;
 }
 
@@ -295,12 +297,22 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
+	if (!strcmp(rq->method, "watch")) {
+		json_object *o;
+
+		if (ls_req_check_members(rq, none, err))
+			return NULL;
+		ls_server_watch_current(d->srv);
+		o = json_object_new_object();
+		json_object_object_add(o, "watching", json_object_new_boolean(1));
+		return o;
+	}
 	if (!strcmp(rq->method, "kvm")) {
 		if (ls_req_check_members(rq, kvm_p, err) || get_kvm(rq, &vm, &vcpu, &sort, err))
 			return NULL;
 		return ls_report_kvm(d->agg, vm, vcpu, sort);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, ipis, metrics, kvm)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, ipis, metrics, kvm, watch)",
 		   rq->method);
 	return NULL;
 }

@@ -69,7 +69,7 @@ static void probe_ipi_irq_stat(struct ls_tracer *t, const struct btf *vmlinux)
 			 "our programs miss cannot be detected");
 }
 
-static int probe_programs(struct ls_tracer *t)
+static int probe_programs(struct ls_tracer *t, const struct ls_config *cfg)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *p;
@@ -95,9 +95,19 @@ static int probe_programs(struct ls_tracer *t)
 
 		ps->name = bpf_program__name(p);
 		ps->family = family_of(ps->name, tp);
-		if (ls_kvm_claim(p, ps))
+		if (ls_kvm_claim(p, ps)) {
+			if (cfg && !ls_config_family_enabled(cfg, ps->family))
+				snprintf(ps->reason, sizeof(ps->reason),
+					 "family %s disabled by configuration ([tracing] families)",
+					 ps->family);
 			continue;
-		if (!kernel_has_tp(vmlinux, tp)) {
+		}
+		if (cfg && !ls_config_family_enabled(cfg, ps->family)) {
+			bpf_program__set_autoload(p, false);
+			snprintf(ps->reason, sizeof(ps->reason),
+				 "family %s disabled by configuration ([tracing] families)",
+				 ps->family);
+		} else if (!kernel_has_tp(vmlinux, tp)) {
 			bpf_program__set_autoload(p, false);
 			snprintf(ps->reason, sizeof(ps->reason),
 				 "tracepoint %s not in this kernel", tp);
@@ -259,7 +269,7 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->pcpu_buf = calloc(t->ncpus, (bpf_map__value_size(t->skel->maps.ls_pcpu_map) + 7) & ~7u);
 	if (!t->pcpu_buf)
 		return -ENOMEM;
-	err = probe_programs(t);
+	err = probe_programs(t, o->cfg);
 	if (err)
 		return err;
 	t->skel->rodata->ls_shard_shift = shift;
@@ -267,7 +277,10 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
 	setup_ipi(t, o);
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
-	err = ls_kvm_prepare(t, o->kvm_threads);
+	if (o->cfg && !ls_config_family_enabled(o->cfg, "kvm")) /* no table, never probed */
+		err = bpf_map__set_autocreate(t->skel->maps.ls_kvm_threads, false);
+	else
+		err = ls_kvm_prepare(t, o->kvm_threads);
 	if (err)
 		return err;
 	err = create_rings(t);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "latscope/record.h"
+#include "config.h"
 
 struct ls_tracer_opts {
 	unsigned cpus_per_shard; /* power of two */
@@ -19,6 +20,8 @@ struct ls_tracer_opts {
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
 	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
+	const struct ls_config *cfg; /* families to load ([tracing] families);
+				      * NULL = all */
 	unsigned kvm_threads;    /* vCPU threads tracked at once; 0 = default */
 };
 

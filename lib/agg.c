@@ -32,6 +32,9 @@ struct ls_agg {
 	struct ls_series **chunks;
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	ls_agg_observer_fn obs;
+	void *obs_ctx;
+	const struct ls_rec *cur; /* record being added, for the observer */
 	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
@@ -209,6 +212,14 @@ static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+	if (a->obs)
+		a->obs(a->obs_ctx, cls, cpu, key, v, a->cur);
+}
+
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx)
+{
+	a->obs = fn;
+	a->obs_ctx = ctx;
 }
 
 bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
@@ -316,7 +327,7 @@ struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
 	return a->kvm;
 }
 
-void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+static void add_record(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
 	note_cpu(a, r->cpu);
@@ -347,6 +358,13 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		a->st.unknown_kind++;
 		break;
 	}
+}
+
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+{
+	a->cur = r;
+	add_record(a, r);
+	a->cur = NULL;
 }
 
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)
