@@ -13,6 +13,7 @@
 
 #include "agg.h"
 #include "comms.h"
+#include "windows.h"
 
 #define CHUNK_BITS 6
 #define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
@@ -31,6 +32,7 @@ struct ls_agg {
 	struct ls_series **chunks;
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	struct ls_windows *win;
 };
 
 static size_t nslots(const struct ls_agg *a)
@@ -73,6 +75,12 @@ struct ls_agg *ls_agg_new(size_t max_series)
 		return NULL;
 	}
 	a->max_series = max_series;
+	a->win = ls_windows_new(a);
+	if (!a->win) {
+		free(a->slots);
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -86,6 +94,7 @@ void ls_agg_free(struct ls_agg *a)
 		free(a->chunks[c]);
 	free(a->chunks);
 	free(a->slots);
+	ls_windows_free(a->win);
 	free(a);
 }
 
@@ -260,10 +269,25 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
 		break;
+	case LS_K_IRQOFF_EXACT:
+	case LS_K_PREEMPTOFF_EXACT: /* key = disabling call site */
+		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
 	default:
 		a->st.unknown_kind++;
 		break;
 	}
+	ls_windows_add(a->win, r);
+}
+
+struct ls_windows *ls_agg_windows(const struct ls_agg *a)
+{
+	return a->win;
+}
+
+void ls_agg_flush(struct ls_agg *a, uint64_t now_ns)
+{
+	ls_windows_flush(a->win, now_ns);
 }
 
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)

@@ -56,8 +56,11 @@ enum ls_kind {
 	 * exact preemptirq records when the kernel has those tracepoints. */
 	LS_K_IRQOFF = 16,       /* derived: irq-off windows */
 	LS_K_PREEMPTOFF = 17,   /* derived: preempt-off windows */
-	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable */
-	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable */
+	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable;
+				 * key = disabling ip, arg = enabling ip
+				 * (LS_KADDR both) */
+	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable;
+				     * key, arg as above */
 	LS_K_MAX = 32,          /* room for later families; arrays are sized by it */
 };
 
@@ -203,6 +206,8 @@ static inline __u32 ls_rec_size(__u32 kind)
 	case LS_K_HARDIRQ:
 	case LS_K_SOFTIRQ:
 	case LS_K_VECTOR:
+	case LS_K_IRQOFF_EXACT:
+	case LS_K_PREEMPTOFF_EXACT:
 		return sizeof(struct ls_rec);
 	case LS_K_HRTIMER:
 		return sizeof(struct ls_rec_hrtimer);
