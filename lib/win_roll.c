@@ -107,13 +107,21 @@ void ls_roll_init(struct ls_roll *r)
 		r->sec[i] = LS_ROLL_EMPTY;
 		ls_wh_reset(&r->slot[i]);
 	}
+	r->cur_lo = r->cur_hi = 0;
+	r->cur = 0;
 }
 
 int ls_roll_add(struct ls_roll *r, uint64_t t_ns, uint64_t v)
 {
-	uint64_t s = t_ns / NS_PER_SEC;
-	unsigned i = (unsigned)(s % LS_ROLL_SECONDS);
+	uint64_t s;
+	unsigned i;
 
+	if (t_ns >= r->cur_lo && t_ns < r->cur_hi) {
+		ls_wh_add(&r->slot[r->cur], v);
+		return 1;
+	}
+	s = t_ns / NS_PER_SEC;
+	i = (unsigned)(s % LS_ROLL_SECONDS);
 	if (r->sec[i] != s) {
 		/* The slot holds an older second (reuse it) or a newer one
 		 * (then this value is over 60 s stale: not kept). */
@@ -121,6 +129,11 @@ int ls_roll_add(struct ls_roll *r, uint64_t t_ns, uint64_t v)
 			return 0;
 		r->sec[i] = s;
 		ls_wh_reset(&r->slot[i]);
+	}
+	if (s * NS_PER_SEC >= r->cur_lo) { /* the newest second so far */
+		r->cur_lo = s * NS_PER_SEC;
+		r->cur_hi = r->cur_lo + NS_PER_SEC;
+		r->cur = i;
 	}
 	ls_wh_add(&r->slot[i], v);
 	return 1;

@@ -46,6 +46,9 @@ uint64_t ls_wh_bucket_hi(unsigned i);  /* exclusive; UINT64_MAX for the last */
 struct ls_roll {
 	uint64_t sec[LS_ROLL_SECONDS];
 	struct ls_wh slot[LS_ROLL_SECONDS];
+	uint64_t cur_lo, cur_hi; /* [lo, hi) ns of the newest second: spares
+				  * a division for values that fall in it */
+	unsigned cur;            /* its slot */
 };
 
 void ls_roll_init(struct ls_roll *r);

@@ -25,9 +25,9 @@ void ls_flight_push(struct ls_flight *f, const struct ls_rec *r)
 	union ls_rec_any *slot = &f->rec[f->head];
 	size_t n = ls_rec_size(r->kind);
 
+	/* no clearing: a slot is only ever read as its own kind */
 	if (!n || n > sizeof(*slot))
 		n = sizeof(*r);
-	memset(slot, 0, sizeof(*slot));
 	memcpy(slot, r, n);
 	f->head = (f->head + 1) % f->cap;
 	if (f->count < f->cap)
@@ -76,7 +76,6 @@ struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight)
 	for (unsigned i = 0; i < worst; i++)
 		k->worst[i].story = &k->stories[(size_t)i * flight];
 	ls_roll_init(&k->roll);
-	ls_hist_init(&k->total);
 	return k;
 }
 
@@ -84,7 +83,6 @@ void ls_kstore_free(struct ls_win_kstore *k)
 {
 	if (!k)
 		return;
-	ls_hist_free(&k->total);
 	free(k->worst);
 	free(k->stories);
 	free(k);
@@ -117,9 +115,8 @@ static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct l
 }
 
 struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_window *w,
-				   const struct ls_flight *fl, bool *stale, bool *nomem)
+				   const struct ls_flight *fl, bool *stale)
 {
 	*stale = !ls_roll_add(&k->roll, w->start + w->len, w->len);
-	*nomem = !ls_hist_add(&k->total, w->len);
 	return insert_worst(k, w, fl);
 }

@@ -24,10 +24,10 @@ void ls_flight_push(struct ls_flight *f, const struct ls_rec *r);
 unsigned ls_flight_snapshot(const struct ls_flight *f, uint64_t t_ns,
 			    union ls_rec_any *out, unsigned max);
 
-/* Per CPU and kind. */
+/* Per CPU and kind (the since-start distribution is the aggregator's
+ * series of that class and CPU). */
 struct ls_win_kstore {
 	struct ls_roll roll;
-	struct ls_hist total;
 	unsigned cap, n;            /* worst: capacity, entries in use */
 	struct ls_win_worst *worst; /* longest first */
 	union ls_rec_any *stories;  /* cap * flight records */
@@ -37,12 +37,11 @@ struct ls_win_kstore {
 struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight);
 void ls_kstore_free(struct ls_win_kstore *k);
 /*
- * Account a finished window: rolling ring (by its end time), since-start
- * histogram, and the worst list when it is long enough, with a story from
- * fl. Returns the worst entry it took (NULL if none); *stale set when it was
- * too old for the ring, *nomem on allocation failure.
+ * Account a finished window: rolling ring (by its end time) and the worst
+ * list when it is long enough, with a story from fl. Returns the worst
+ * entry it took (NULL if none); *stale set when it was too old for the ring.
  */
 struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_window *w,
-				   const struct ls_flight *fl, bool *stale, bool *nomem);
+				   const struct ls_flight *fl, bool *stale);
 
 #endif

@@ -27,6 +27,8 @@
 #include "win_store.h"
 #include "agg.h"
 #include "comms.h"
+#include "interruptions.h"
+#include "isolation.h"
 
 #define NKINDS 2                 /* irqoff, preemptoff */
 #define MAX_CAND 16              /* inferred delays awaiting delivery */
@@ -69,6 +71,7 @@ struct cpu_state {
 	struct span_ring irqs, passes;
 	struct ls_win_kstore *ks[NKINDS];
 	uint64_t last_end;
+	struct ls_intr_log *intr; /* isolated CPUs only */
 };
 
 struct ls_windows {
@@ -76,6 +79,7 @@ struct ls_windows {
 	struct ls_win_opts o;
 	bool started;
 	bool exact[NKINDS];      /* tracepoint windows of that kind seen */
+	struct ls_cpuset isolated;
 	struct cpu_state **cpu;
 	uint32_t ncpu;           /* allocated entries of cpu[] */
 	uint32_t max_cpu;        /* highest seen + 1 */
@@ -107,6 +111,7 @@ static void cpu_free(struct cpu_state *c)
 	if (!c)
 		return;
 	ls_flight_free(&c->flight);
+	free(c->intr);
 	for (int k = 0; k < NKINDS; k++)
 		ls_kstore_free(c->ks[k]);
 	free(c);
@@ -134,6 +139,24 @@ int ls_windows_set_opts(struct ls_windows *w, const struct ls_win_opts *o)
 void ls_windows_get_opts(const struct ls_windows *w, struct ls_win_opts *o)
 {
 	*o = w->o;
+}
+
+int ls_windows_set_isolated(struct ls_windows *w, const struct ls_cpuset *cpus)
+{
+	if (w->started)
+		return -1;
+	w->isolated = *cpus;
+	return 0;
+}
+
+bool ls_windows_isolated(const struct ls_windows *w, uint32_t cpu)
+{
+	return ls_cpuset_has(&w->isolated, cpu);
+}
+
+const struct ls_intr_log *ls_windows_intr(const struct ls_windows *w, uint32_t cpu)
+{
+	return cpu < w->ncpu && w->cpu[cpu] ? w->cpu[cpu]->intr : NULL;
 }
 
 void ls_windows_set_sink(struct ls_windows *w, ls_win_sink_fn fn, void *ctx)
@@ -165,6 +188,13 @@ static struct cpu_state *cpu_get(struct ls_windows *w, uint32_t cpu)
 	if (!c || ls_flight_init(&c->flight, w->o.flight)) {
 		free(c);
 		return NULL;
+	}
+	if (ls_cpuset_has(&w->isolated, cpu)) {
+		c->intr = calloc(1, sizeof(*c->intr));
+		if (!c->intr) {
+			cpu_free(c);
+			return NULL;
+		}
 	}
 	c->irqs.cap = RECENT_IRQ;
 	c->passes.cap = RECENT_PASS;
@@ -227,7 +257,7 @@ static void store(struct ls_windows *w, struct cpu_state *c, struct ls_window *w
 {
 	int k = kidx(win->kind);
 	struct ls_win_worst *ws;
-	bool stale, nomem;
+	bool stale;
 
 	if (w->exact[k] && win->src != LS_WS_TRACEPOINT) {
 		w->st.superseded[win->src]++;
@@ -242,9 +272,8 @@ static void store(struct ls_windows *w, struct cpu_state *c, struct ls_window *w
 	}
 	w->st.windows[win->src]++;
 	ls_agg_add_value(w->agg, win->kind, win->cpu, win->src, win->len);
-	ws = ls_kstore_add(c->ks[k], win, &c->flight, &stale, &nomem);
+	ws = ls_kstore_add(c->ks[k], win, &c->flight, &stale);
 	w->st.stale += stale;
-	w->st.alloc_failures += nomem;
 	if (ws)
 		fill_comm(w, &ws->w);
 	if (w->sink)
@@ -412,7 +441,7 @@ static void finish_pass(struct ls_windows *w, struct cpu_state *c)
 	store(w, c, &c->pass);
 }
 
-static void add_softirq(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
+static void on_softirq(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
 {
 	uint64_t end = c->pass.start + c->pass.len;
 
@@ -463,7 +492,7 @@ static void name_softirq_ctx(struct cpu_state *c, const struct ls_rec *r)
 	}
 }
 
-static void add_irq_span(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
+static void on_irq_span(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
 {
 	uint8_t src = r->kind == LS_K_HARDIRQ ? LS_WS_HARDIRQ : LS_WS_VECTOR;
 	struct span s = {
@@ -485,7 +514,7 @@ static void add_irq_span(struct ls_windows *w, struct cpu_state *c, const struct
 	store(w, c, &win);
 }
 
-static void add_hrtimer(struct ls_windows *w, struct cpu_state *c,
+static void on_hrtimer(struct ls_windows *w, struct cpu_state *c,
 			const struct ls_rec_hrtimer *t)
 {
 	struct cand cd = {
@@ -506,7 +535,7 @@ static void add_hrtimer(struct ls_windows *w, struct cpu_state *c,
 	queue_cand(w, c, t->h.cpu, &cd);
 }
 
-static void add_ipi(struct ls_windows *w, struct cpu_state *c, const struct ls_rec_ipi *p)
+static void on_ipi(struct ls_windows *w, struct cpu_state *c, const struct ls_rec_ipi *p)
 {
 	struct cand cd = {
 		.due = p->h.ts, .entry = p->h.ts + p->h.dur, .late = p->h.dur,
@@ -520,7 +549,7 @@ static void add_ipi(struct ls_windows *w, struct cpu_state *c, const struct ls_r
 		queue_cand(w, c, p->h.cpu, &cd);
 }
 
-static void add_wakeup(struct ls_windows *w, struct cpu_state *c,
+static void on_wakeup(struct ls_windows *w, struct cpu_state *c,
 		       const struct ls_rec_wakeup *k)
 {
 	struct ls_window win = {
@@ -562,7 +591,7 @@ static void add_wakeup(struct ls_windows *w, struct cpu_state *c,
 	store(w, c, &win);
 }
 
-static void add_exact(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
+static void on_exact(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
 {
 	uint32_t kind = r->kind == LS_K_IRQOFF_EXACT ? LS_K_IRQOFF : LS_K_PREEMPTOFF;
 	struct ls_window win = {
@@ -603,6 +632,8 @@ void ls_windows_add(struct ls_windows *w, const struct ls_rec *r)
 		return;
 	}
 	ls_flight_push(&c->flight, r);
+	if (c->intr)
+		ls_intr_add(c->intr, r);
 	if (r->kind != LS_K_IPI && r->kind != LS_K_WAKEUP && end > c->last_end)
 		c->last_end = end;
 	if (c->last_end > w->last_ns)
@@ -611,24 +642,24 @@ void ls_windows_add(struct ls_windows *w, const struct ls_rec *r)
 	switch (r->kind) {
 	case LS_K_HARDIRQ:
 	case LS_K_VECTOR:
-		add_irq_span(w, c, r);
+		on_irq_span(w, c, r);
 		break;
 	case LS_K_SOFTIRQ:
-		add_softirq(w, c, r);
+		on_softirq(w, c, r);
 		name_softirq_ctx(c, r);
 		break;
 	case LS_K_HRTIMER:
-		add_hrtimer(w, c, (const struct ls_rec_hrtimer *)r);
+		on_hrtimer(w, c, (const struct ls_rec_hrtimer *)r);
 		break;
 	case LS_K_IPI:
-		add_ipi(w, c, (const struct ls_rec_ipi *)r);
+		on_ipi(w, c, (const struct ls_rec_ipi *)r);
 		break;
 	case LS_K_WAKEUP:
-		add_wakeup(w, c, (const struct ls_rec_wakeup *)r);
+		on_wakeup(w, c, (const struct ls_rec_wakeup *)r);
 		break;
 	case LS_K_IRQOFF_EXACT:
 	case LS_K_PREEMPTOFF_EXACT:
-		add_exact(w, c, r);
+		on_exact(w, c, r);
 		break;
 	default:
 		break;
@@ -677,11 +708,16 @@ void ls_windows_summary(const struct ls_windows *w, uint32_t cpu, uint32_t kind,
 	if (!k)
 		return;
 	if (p == LS_WP_TOTAL) {
-		out->count = k->total.count;
-		out->p50 = ls_hist_percentile(&k->total, 50);
-		out->p99 = ls_hist_percentile(&k->total, 99);
-		out->p999 = ls_hist_percentile(&k->total, 99.9);
-		out->max = k->total.max;
+		struct ls_hist t;
+
+		ls_hist_init(&t);
+		ls_agg_merge(w->agg, kind, cpu, -1, &t);
+		out->count = t.count;
+		out->p50 = ls_hist_percentile(&t, 50);
+		out->p99 = ls_hist_percentile(&t, 99);
+		out->p999 = ls_hist_percentile(&t, 99.9);
+		out->max = t.max;
+		ls_hist_free(&t);
 		return;
 	}
 	ls_roll_sum(&k->roll, now_ns, ls_win_period_sec[p], &h);

@@ -156,12 +156,22 @@ struct ls_win_stats {
 
 struct ls_windows;
 struct ls_agg;
+struct ls_intr_log;
+struct ls_cpuset;
 
 struct ls_windows *ls_windows_new(struct ls_agg *agg);
 void ls_windows_free(struct ls_windows *w);
 /* Change options; only before the first record (returns -1 after). */
 int ls_windows_set_opts(struct ls_windows *w, const struct ls_win_opts *o);
 void ls_windows_get_opts(const struct ls_windows *w, struct ls_win_opts *o);
+
+/* CPUs whose interruptions are logged (lib/interruptions.h); only before
+ * the first record (returns -1 after). */
+int ls_windows_set_isolated(struct ls_windows *w, const struct ls_cpuset *cpus);
+/* The interruption log of an isolated CPU; NULL when the CPU is not
+ * isolated or has had no record yet. */
+const struct ls_intr_log *ls_windows_intr(const struct ls_windows *w, uint32_t cpu);
+bool ls_windows_isolated(const struct ls_windows *w, uint32_t cpu);
 
 /* Feed one record (called by ls_agg_add). */
 void ls_windows_add(struct ls_windows *w, const struct ls_rec *r);
