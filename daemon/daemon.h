@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "latscope/record.h"
 #include "agg.h"
+#include "isolation.h"
 #include "ksyms.h"
 #include "tracer.h"
 
@@ -30,6 +31,7 @@ struct ls_daemon {
 	struct ls_counters total;    /* their sum */
 	struct ls_rates rates;
 	unsigned drain_ms;
+	struct ls_isolation iso;     /* isolated CPUs (windows.md) */
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */

@@ -18,6 +18,7 @@
 #include <sys/timerfd.h>
 #include "daemon.h"
 #include "log.h"
+#include "windows.h"
 #include "names.h"
 #include "server.h"
 
@@ -32,6 +33,8 @@ struct opts {
 	unsigned drain_ms;
 	size_t max_series;
 	const char *record_path;
+	unsigned worst;
+	const char *isolated;
 };
 
 static void usage(FILE *f)
@@ -49,6 +52,9 @@ static void usage(FILE *f)
 "      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
 "      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
 "      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
+"      --worst N           longest irq-off/preempt-off windows kept per CPU and kind, 1..1000 (default 10)\n"
+"      --isolated LIST     treat these CPUs (e.g. 2-3,6) as isolated instead of reading\n"
+"                          isolcpus/nohz_full/cpuset isolation from /sys; \"\" = none\n"
 "  -l, --log-level LEVEL   error, warn, info (default), debug\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n");
@@ -75,7 +81,8 @@ static int bad(const char *opt, const char *val, const char *want)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD };
+	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD, O_WORST,
+	       O_ISOLATED };
 	static const struct option lo[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, O_LIVE },
@@ -86,6 +93,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "max-series", required_argument, NULL, O_SERIES },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "worst", required_argument, NULL, O_WORST },
+		{ "isolated", required_argument, NULL, O_ISOLATED },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -133,6 +142,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_series = v;
 			break;
 		case O_RECORD: o->record_path = optarg; break;
+		case O_WORST:
+			if (parse_uint(optarg, 1, LS_WIN_MAX_WORST, &v))
+				return bad("--worst", optarg, "a number 1..1000");
+			o->worst = v;
+			break;
+		case O_ISOLATED: {
+			struct ls_cpuset set;
+
+			if (ls_cpuset_parse(optarg, &set))
+				return bad("--isolated", optarg, "a CPU list like 2-3,6 (or \"\")");
+			o->isolated = optarg;
+			break;
+		}
 		case 'l':
 			if ((lvl = ls_log_parse_level(optarg)) < 0)
 				return bad("--log-level", optarg, "error, warn, info or debug");
@@ -195,6 +217,32 @@ static int open_capture(struct ls_daemon *d, const char *path, int ncpus)
 	d->capture = fopen(path, "wbe");
 	if (!d->capture || fwrite(&h, sizeof(h), 1, d->capture) != 1) {
 		log_err("--record %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Isolated CPUs from /sys, or the --isolated list; windows log what
+ * interrupts them. */
+static int setup_windows(struct ls_daemon *d, const struct opts *o)
+{
+	struct ls_win_opts wo = {
+		.worst = o->worst, .flight = LS_WIN_DEFAULT_FLIGHT, .proc_comm = true,
+	};
+	struct ls_cpuset all;
+	char buf[256];
+
+	if (ls_isolation_detect(&d->iso, ""))
+		log_warn("isolated CPUs: %s", d->iso.error);
+	if (o->isolated)
+		ls_isolation_override(&d->iso, o->isolated);
+	ls_isolation_all(&d->iso, &all);
+	log_info("isolated CPUs: %s (%s)", ls_cpuset_empty(&all) ? "none" :
+		 ls_cpuset_format(&all, buf, sizeof(buf)),
+		 o->isolated ? "--isolated" : "isolcpus, nohz_full, cpuset");
+	if (ls_windows_set_opts(ls_agg_windows(d->agg), &wo) ||
+	    ls_windows_set_isolated(ls_agg_windows(d->agg), &all)) {
+		log_err("windows: options rejected");
 		return -1;
 	}
 	return 0;
@@ -271,6 +319,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 			case LS_EP_TICK:
 				drain_timer_ack(tick->fd);
 				ls_tracer_drain(&d->tracer);
+				ls_agg_flush(d->agg, mono_ns());
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
 				ls_server_tick(srv, mono_ns());
@@ -295,7 +344,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.socket_path = DEFAULT_SOCKET, .socket_mode = 0660, .drain_ms = 10,
-		.max_series = 65536,
+		.max_series = 65536, .worst = LS_WIN_DEFAULT_WORST,
 		.tracer = { .cpus_per_shard = 8, .ring_bytes = 4u << 20 },
 	};
 	struct ls_server_opts so = { .listen_fd = -1 };
@@ -322,7 +371,7 @@ int main(int argc, char **argv)
 	d.started_mono_ns = mono_ns();
 	d.drain_ms = o.drain_ms;
 	d.agg = ls_agg_new(o.max_series);
-	if (!d.agg)
+	if (!d.agg || setup_windows(&d, &o))
 		goto out;
 	ls_daemon_ksyms_init(&d);
 	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");

@@ -295,3 +295,8 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 	*key = (uint32_t)i;
 	return 0;
 }
+
+const char *ls_kaddr_name(uint32_t key, char *buf, size_t len)
+{
+	return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);
+}

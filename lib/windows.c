@@ -47,6 +47,7 @@ struct cand {
 	uint64_t late;   /* timer lateness / IPI delivery latency */
 	uint32_t key, arg, pid, peer;
 	uint8_t src;
+	uint8_t flags;   /* LS_WIN_* to carry into the window */
 	char peer_comm[16];
 };
 
@@ -84,6 +85,7 @@ struct ls_windows {
 	uint32_t ncpu;           /* allocated entries of cpu[] */
 	uint32_t max_cpu;        /* highest seen + 1 */
 	uint64_t last_ns;
+	uint64_t now;            /* of the last flush */
 	struct ls_win_stats st;
 	ls_win_sink_fn sink;
 	void *sink_ctx;
@@ -343,7 +345,7 @@ static void inferred_init(struct ls_window *win, const struct cand *cd, uint16_t
 	win->key = cd->key;
 	win->arg = cd->arg;
 	win->peer = cd->peer;
-	win->flags = LS_WIN_INFERRED;
+	win->flags = LS_WIN_INFERRED | cd->flags;
 	win->ctx_vec = LS_CTX_VEC_UNKNOWN;
 	copy_comm(win->peer_comm, cd->peer_comm, sizeof(cd->peer_comm));
 }
@@ -529,6 +531,18 @@ static void on_hrtimer(struct ls_windows *w, struct cpu_state *c,
 	if (t->late <= 0)
 		return;
 	cd.late = (uint64_t)t->late;
+	/* A timer armed after it was due could not fire before its arming:
+	 * only the lateness past max(expiry, arming) is an interrupt delay. */
+	if (t->armed == LS_ARMED_UNKNOWN) {
+		w->st.arming_unseen++;
+		cd.flags = LS_WIN_ARMING_UNSEEN;
+	} else if (t->armed > 0) {
+		if ((uint64_t)t->armed >= cd.late) {
+			w->st.armed_late++;
+			return;
+		}
+		cd.late -= (uint64_t)t->armed;
+	}
 	if (cd.late > cd.entry)
 		cd.late = cd.entry;
 	copy_comm(cd.peer_comm, t->comm, sizeof(t->comm));
@@ -671,6 +685,9 @@ void ls_windows_flush(struct ls_windows *w, uint64_t now_ns)
 	uint64_t limit = now_ns == UINT64_MAX ? UINT64_MAX
 			 : now_ns > LS_WIN_HOLD_NS ? now_ns - LS_WIN_HOLD_NS : 0;
 
+	w->now = now_ns != UINT64_MAX ? now_ns
+		 : (w->last_ns / 1000000000ull + 1) * 1000000000ull;
+
 	for (uint32_t i = 0; i < w->ncpu; i++) {
 		struct cpu_state *c = w->cpu[i];
 		unsigned keep = 0;
@@ -750,6 +767,11 @@ void ls_windows_get_stats(const struct ls_windows *w, struct ls_win_stats *st)
 uint64_t ls_windows_last_ns(const struct ls_windows *w)
 {
 	return w->last_ns;
+}
+
+uint64_t ls_windows_now(const struct ls_windows *w)
+{
+	return w->now;
 }
 
 static const char *const src_names[LS_WS_MAX] = {

@@ -57,6 +57,8 @@ enum ls_win_ctx {
 				      * accepted inside the delay */
 #define LS_WIN_NO_DELIVERY (1u << 2) /* inferred without its delivering
 				      * interrupt's record (lost or hidden) */
+#define LS_WIN_ARMING_UNSEEN (1u << 3) /* timer: when it was armed is unknown,
+					* so it may have been armed late */
 
 #define LS_PID_UNKNOWN 0xffffffffu
 #define LS_CTX_VEC_UNKNOWN 0xff
@@ -145,6 +147,11 @@ struct ls_win_stats {
 					   * window of their delivering irq */
 	uint64_t soft_timers;             /* soft hrtimer expiries (softirq
 					   * context: no irq-off inference) */
+	uint64_t armed_late;              /* late timers armed only after they
+					   * were due, by at least their
+					   * lateness: no window */
+	uint64_t arming_unseen;           /* late timers whose arming was not
+					   * seen (window flagged) */
 	uint64_t migrated_wakeups;        /* LS_WF_PREEMPT wakeups that ran on
 					   * another CPU: no window */
 	uint64_t no_delivery;             /* inferred windows without their
@@ -201,8 +208,12 @@ unsigned ls_windows_worst(const struct ls_windows *w, uint32_t cpu, uint32_t kin
 /* Highest CPU number seen + 1. */
 uint32_t ls_windows_ncpus(const struct ls_windows *w);
 void ls_windows_get_stats(const struct ls_windows *w, struct ls_win_stats *st);
-/* Latest record end seen on any CPU (the offline "now"). */
+/* Latest record end seen on any CPU. */
 uint64_t ls_windows_last_ns(const struct ls_windows *w);
+/* The now_ns of the last ls_windows_flush(); after a flush of everything
+ * (UINT64_MAX), the end of the second of the latest record, so that its
+ * second counts as complete. Views compute rolling periods against it. */
+uint64_t ls_windows_now(const struct ls_windows *w);
 
 /* Window kinds and sources as words ("irqoff", "hardirq", ...). */
 const char *ls_win_kind_name(uint32_t kind);

@@ -18,7 +18,7 @@
 
 #include <linux/types.h>
 
-#define LS_RECORD_VERSION 1
+#define LS_RECORD_VERSION 2 /* 2: ls_rec_hrtimer.armed */
 
 /*
  * Record kinds. Also used as the "class" axis of the aggregator: a record of
@@ -120,12 +120,20 @@ struct ls_rec {
  * bits, h.pid = task running when it fired, h.arg = the task a
  * hrtimer_wakeup timer woke (0 when not that function or unreadable).
  * Lateness is measured in the timer's own clock base: *now - expiry.
+ * armed: when the timer was last (re)armed (hrtimer_start), relative to its
+ * hard expiry, in the same clock: < 0 = that long before it was due (the
+ * normal case), > 0 = only that long after it was already due (a sleeper
+ * that fell behind its absolute schedule), so the lateness was not the
+ * interrupt's fault for that long. LS_ARMED_UNKNOWN when the arming was not
+ * seen (before we attached, or its slot was reused).
  */
+#define LS_ARMED_UNKNOWN (-0x7fffffffffffffffll - 1)
 struct ls_rec_hrtimer {
 	struct ls_rec h;
 	__s64 late;       /* now - node.expires (hard expiry); < 0 = early */
 	__s64 soft_late;  /* now - _softexpires */
 	char comm[16];    /* comm of h.arg's task, when known */
+	__s64 armed;      /* arming time - hard expiry, or LS_ARMED_UNKNOWN */
 };
 
 /*

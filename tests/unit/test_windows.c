@@ -81,18 +81,25 @@ static void span(struct fx *f, uint8_t kind, uint16_t cpu, uint64_t ts, uint64_t
 	ls_agg_add(f->a, &r);
 }
 
-static void timer(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, uint32_t fn,
-		  uint32_t pid, uint8_t flags, uint32_t woken, const char *comm)
+static void timer_armed(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, int64_t armed,
+			uint32_t fn, uint32_t pid, uint8_t flags, uint32_t woken, const char *comm)
 {
 	struct ls_rec_hrtimer t = {
 		.h = { .ts = ts, .dur = 500, .key = fn, .pid = pid, .arg = woken,
 		       .cpu = cpu, .kind = LS_K_HRTIMER, .flags = flags },
-		.late = late, .soft_late = late,
+		.late = late, .soft_late = late, .armed = armed,
 	};
 
 	if (comm)
 		strncpy(t.comm, comm, sizeof(t.comm) - 1);
 	ls_agg_add(f->a, &t.h);
+}
+
+/* A timer armed well before it was due (the normal case). */
+static void timer(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, uint32_t fn,
+		  uint32_t pid, uint8_t flags, uint32_t woken, const char *comm)
+{
+	timer_armed(f, cpu, ts, late, -1000000, fn, pid, flags, woken, comm);
 }
 
 static void ipi(struct fx *f, uint16_t target, uint64_t sent, uint64_t lat, uint32_t fn,
@@ -180,6 +187,33 @@ static void test_timer_batch(void **state)
 	assert_int_equal(f->s.v[0].flags & LS_WIN_NO_DELIVERY, 0);
 	assert_int_equal(f->s.v[1].src, LS_WS_VECTOR); /* the vector itself */
 	assert_int_equal(wstats(f).batched, 1);
+	fx_free(f);
+}
+
+/* A timer armed after it was already due could not fire earlier: only the
+ * lateness past its arming is a window; an unseen arming is flagged. */
+static void test_armed_late(void **state)
+{
+	struct fx *f = fx_new(10, 32);
+	uint64_t v = T0 + 5000 * US;
+
+	(void)state;
+	timer_armed(f, 0, v + US, 500 * US, 480 * US, 0x1111, 7, LS_F_IN_VECTOR, 9, NULL);
+	span(f, LS_K_VECTOR, 0, v, 2 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 2);
+	assert_int_equal(f->s.v[0].src, LS_WS_TIMER);
+	assert_int_equal(f->s.v[0].len, 20 * US);
+	assert_int_equal(f->s.v[0].start, v - 20 * US);
+	timer_armed(f, 0, v + 1001 * US, 500 * US, 600 * US, 0x1111, 7, LS_F_IN_VECTOR, 9, NULL);
+	span(f, LS_K_VECTOR, 0, v + 1000 * US, 2 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 3); /* just the vector */
+	assert_int_equal(wstats(f).armed_late, 1);
+	timer_armed(f, 0, v + 2001 * US, 70 * US, LS_ARMED_UNKNOWN, 0x1111, 7, LS_F_IN_VECTOR, 9, NULL);
+	span(f, LS_K_VECTOR, 0, v + 2000 * US, 2 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 5);
+	assert_int_equal(f->s.v[3].len, 70 * US);
+	assert_true(f->s.v[3].flags & LS_WIN_ARMING_UNSEEN);
+	assert_int_equal(wstats(f).arming_unseen, 1);
 	fx_free(f);
 }
 
@@ -657,6 +691,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_nesting),
 		cmocka_unit_test(test_timer_batch),
+		cmocka_unit_test(test_armed_late),
 		cmocka_unit_test(test_idle_exclusion),
 		cmocka_unit_test(test_clip_and_blocker),
 		cmocka_unit_test(test_softirq_pass),
