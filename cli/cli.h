@@ -43,5 +43,8 @@ extern const struct cli_cmd cmd_cpus;
 extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_timers;
+extern const struct cli_cmd cmd_windows;
+extern const struct cli_cmd cmd_top;
+extern const struct cli_cmd cmd_isolated;
 
 #endif

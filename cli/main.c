@@ -29,6 +29,9 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_hist,
 	&cmd_keys,
 	&cmd_timers,
+	&cmd_windows,
+	&cmd_top,
+	&cmd_isolated,
 	&cmd_help,
 };
 

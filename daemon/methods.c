@@ -259,7 +259,7 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	if (!strcmp(rq->method, "windows")) {
 		ls_windows_get_opts(ls_agg_windows(d->agg), &wo);
 		if (ls_req_check_members(rq, windows_p, err) || get_cpu(rq, d, &cpu, err) ||
-		    get_kind(rq, &kind, err) || get_n(rq, wo.worst, wo.worst, &n, err))
+		    get_kind(rq, &kind, err) || get_n(rq, wo.worst, LS_WIN_MAX_WORST, &n, err))
 			return NULL;
 		return ls_report_windows(d->agg, d->tracer.ncpus, cpu, kind, n);
 	}

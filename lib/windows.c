@@ -230,7 +230,7 @@ static void copy_comm(char dst[16], const char *src, size_t n)
 
 static void fill_comm(const struct ls_windows *w, struct ls_window *win)
 {
-	char buf[16];
+	char buf[16], path[32];
 	FILE *f;
 
 	if (win->comm[0] || win->pid == LS_PID_UNKNOWN)
@@ -245,8 +245,8 @@ static void fill_comm(const struct ls_windows *w, struct ls_window *win)
 	}
 	if (!w->o.proc_comm)
 		return;
-	snprintf(buf, sizeof(buf), "/proc/%u/comm", win->pid);
-	f = fopen(buf, "re");
+	snprintf(path, sizeof(path), "/proc/%u/comm", win->pid);
+	f = fopen(path, "re");
 	if (!f)
 		return;
 	if (fgets(win->comm, sizeof(win->comm), f))
