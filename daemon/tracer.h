@@ -22,7 +22,7 @@ struct ls_tracer_opts {
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, preemptirq */
 	bool attached;
 	char reason[112];    /* why not attached */
 };
