@@ -127,7 +127,7 @@ struct ls_win_opts {
 #define LS_WIN_MAX_FLIGHT 1024
 /* Softirq spans this close (end to next start) on one CPU belong to one
  * __do_softirq pass; see docs/windows.md for the measurement behind it. */
-#define LS_WIN_PASS_GAP_NS 1000
+#define LS_WIN_PASS_GAP_NS 1500
 /* Pending windows are final once the CPU's records are this far past them,
  * or by ls_windows_flush() once now is. */
 #define LS_WIN_HOLD_NS 20000000ull
