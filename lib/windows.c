@@ -10,8 +10,8 @@
  *    written at exit); all the delays that span delivered make one inferred
  *    irq-off window ending where it began;
  *  - softirq spans back to back (gap <= LS_WIN_PASS_GAP_NS) are one pass,
- *    one exact preempt-off window, finished once a later record shows the
- *    pass is over;
+ *    one exact preempt-off window, finished by the next softirq that does
+ *    not continue it (or by ls_windows_flush);
  *  - an LS_WF_PREEMPT wakeup's delay is an inferred preempt-off window;
  *  - preemptirq tracepoint records are exact windows and, once they arrive,
  *    supersede the derived windows of their kind.
@@ -623,18 +623,6 @@ static void on_exact(struct ls_windows *w, struct cpu_state *c, const struct ls_
 	store(w, c, &win);
 }
 
-/* Finish what the CPU's newer records show is over. */
-static void settle(struct ls_windows *w, struct cpu_state *c, const struct ls_rec *r)
-{
-	/* Records with flags say whether a softirq was running when they
-	 * began: one that began outside any softirq, past the pass's end
-	 * plus the gap, proves no continuation of the pass is coming. */
-	if (c->pass_open && r->kind != LS_K_SOFTIRQ && !(r->flags & LS_F_IN_SOFTIRQ) &&
-	    (r->kind == LS_K_HARDIRQ || r->kind == LS_K_VECTOR || r->kind == LS_K_HRTIMER) &&
-	    r->ts > c->pass.start + c->pass.len + LS_WIN_PASS_GAP_NS)
-		finish_pass(w, c);
-}
-
 void ls_windows_add(struct ls_windows *w, const struct ls_rec *r)
 {
 	struct cpu_state *c = cpu_get(w, r->cpu);
@@ -652,7 +640,6 @@ void ls_windows_add(struct ls_windows *w, const struct ls_rec *r)
 		c->last_end = end;
 	if (c->last_end > w->last_ns)
 		w->last_ns = c->last_end;
-	settle(w, c, r);
 	switch (r->kind) {
 	case LS_K_HARDIRQ:
 	case LS_K_VECTOR:

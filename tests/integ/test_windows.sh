@@ -34,11 +34,13 @@ setup_instance() {
 	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
 	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	avail=$((avail / 8 / $(nproc)))
-	mkdir "$INST" && echo mono >"$INST/trace_clock" &&
+	# an instance starts with tracing on: off until every event is enabled,
+	# or entries recorded before their exits were enabled stay open
+	mkdir "$INST" && echo 0 >"$INST/tracing_on" && echo mono >"$INST/trace_clock" &&
 		echo $((avail < 65536 ? avail : 65536)) >"$INST/buffer_size_kb" &&
 		echo 1 >"$INST/options/record-tgid" || return 1
 	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit \
-		timer/hrtimer_start timer/hrtimer_expire_entry; do
+		timer/hrtimer_start timer/hrtimer_cancel timer/tick_stop timer/hrtimer_expire_entry; do
 		echo 1 >"$INST/events/$e/enable" || return 1
 	done
 	for ev in "$INST"/events/irq_vectors/*_entry; do
@@ -114,6 +116,36 @@ check "latscope top --once prints one row per CPU" \
 out=$("$BUILD/latscope" --socket "$SOCK" isolated)
 check "latscope isolated lists CPU $ISO_CPU's interruptions" grep -q "CPU $ISO_CPU (isolated by option)" <<<"$out"
 
+# Bad input: clear errors, exit 2 for the command lines.
+code() { jq -r '.error.code // "ok"'; }
+for bad in '{"method":"windows","kind":"irq"}' '{"method":"windows","kind":3}' \
+	'{"method":"windows","n":0}' '{"method":"windows","n":1001}' \
+	'{"method":"windows","cpu":99999}' '{"method":"windows","cpux":0}' \
+	'{"method":"isolated","n":129}' '{"method":"isolated","kind":"irqoff"}'; do
+	check "socket: $bad -> bad_params" test "$(req "$bad" | code)" = bad_params
+done
+check "hist of class irqoff by source name" \
+	test "$(req '{"method":"hist","class":"irqoff","key":"TIMER"}' | code)" = ok
+cli_bad() { # DESC ARGS...: latscope exits 2 and says why
+	local d=$1 err; shift
+	"$BUILD/latscope" --socket "$SOCK" "$@" >/dev/null 2>"$LS_TMP/err"
+	local rc=$?
+	check "cli: $d (exit $rc: $(head -1 "$LS_TMP/err"))" test $rc -eq 2 -a -s "$LS_TMP/err"
+}
+cli_bad "windows --kind foo" windows --kind foo
+cli_bad "windows --n 0" windows --n 0
+cli_bad "windows --story some" windows --story some
+cli_bad "top --interval 0" top --interval 0
+cli_bad "top --once --count 2" top --once --count 2
+cli_bad "top --count x" top --count x
+cli_bad "isolated --n 500" isolated --n 500
+for a in "--worst 0" "--worst 1001" "--isolated 3-1" "--isolated x"; do
+	# shellcheck disable=SC2086
+	"$BUILD/latscoped" -f --socket "$LS_TMP/no.sock" $a >/dev/null 2>"$LS_TMP/err"
+	rc=$?
+	check "latscoped $a: exit 2 ($(head -1 "$LS_TMP/err"))" test $rc -eq 2
+done
+
 stop_daemon; check "latscoped exits 0" test $? -eq 0
 echo 0 >"$INST/tracing_on"
 check "ftrace lost nothing (overrun 0)" test "$(ftrace_stat overrun)" = 0
@@ -129,4 +161,5 @@ check "windows agree with ftrace and the live views with the replay" test $? -eq
 jq -r '.result.cpus[] | .cpu as $c | ("irqoff", "preemptoff") as $k | .[$k].worst[0] // empty |
 	"cpu \($c) \($k): \(.len_ns) ns \(.source) \(.cause.name) inferred=\(.inferred) task=\(.task.comm // "?")-\(.task.pid // "?") context=\(.context.kind)\(if .blocker then " during \(.blocker.source) \(.blocker.name)" else "" end)"' \
 	"$LS_TMP/windows.json"
+[ -n "${LATSCOPE_KEEP:-}" ] && [ "$FAIL" -gt 0 ] && cp -r "$LS_TMP" "$LATSCOPE_KEEP"
 summary

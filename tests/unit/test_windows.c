@@ -284,8 +284,9 @@ static void test_clip_and_blocker(void **state)
 	fx_free(f);
 }
 
-/* Softirqs back to back are one pass; the pass is final once a record that
- * began outside any softirq, past the gap, arrives (or on flush). */
+/* Softirqs back to back are one pass; the pass is final once the next
+ * softirq does not continue it (or on flush): records of other kinds never
+ * end it, whatever their nesting flags say. */
 static void test_softirq_pass(void **state)
 {
 	struct fx *f = fx_new(10, 32);
@@ -294,28 +295,28 @@ static void test_softirq_pass(void **state)
 	span(f, LS_K_SOFTIRQ, 0, T0, 10 * US, 1 /* TIMER */, 5, 0);
 	span(f, LS_K_HARDIRQ, 0, T0 + 10 * US + 400, 1 * US, 11, 5, LS_F_IN_SOFTIRQ);
 	span(f, LS_K_SOFTIRQ, 0, T0 + 10 * US + 300, 30 * US, 3 /* NET_RX */, 5, 0);
-	span(f, LS_K_SOFTIRQ, 0, T0 + 40 * US + 1000, 2 * US, 9 /* RCU */, 5, 0);
-	/* nested-in-softirq records never end a pass */
-	span(f, LS_K_HARDIRQ, 0, T0 + 60 * US, 1 * US, 11, 5, LS_F_IN_SOFTIRQ);
-	assert_int_equal(f->s.n, 2); /* the two hardirqs */
-	span(f, LS_K_HARDIRQ, 0, T0 + 90 * US, 1 * US, 11, 5, 0);
-	assert_int_equal(f->s.n, 4);
+	/* an interrupt inside the next softirq, its flag missing */
+	span(f, LS_K_VECTOR, 0, T0 + 45 * US, 1 * US, LS_V_LOCAL_TIMER, 5, 0);
+	span(f, LS_K_SOFTIRQ, 0, T0 + 40 * US + 1000, 8 * US, 9 /* RCU */, 5, 0);
+	assert_int_equal(f->s.n, 2); /* the hardirq and the vector */
+	span(f, LS_K_SOFTIRQ, 0, T0 + 90 * US, 1 * US, 1, 5, 0);
+	assert_int_equal(f->s.n, 3);
 	assert_int_equal(f->s.v[2].src, LS_WS_SOFTIRQ);
 	assert_int_equal(f->s.v[2].kind, LS_K_PREEMPTOFF);
 	assert_int_equal(f->s.v[2].start, T0);
-	assert_int_equal(f->s.v[2].len, 42 * US + 1000);
+	assert_int_equal(f->s.v[2].len, 49 * US);
 	assert_int_equal(f->s.v[2].parts, 3);
 	assert_int_equal(f->s.v[2].key, 3);
 	assert_int_equal(f->s.v[2].arg, (1u << 1) | (1u << 3) | (1u << 9));
 	/* a gap larger than LS_WIN_PASS_GAP_NS starts a new pass */
-	span(f, LS_K_SOFTIRQ, 0, T0 + 200 * US, 5 * US, 1, 5, 0);
-	span(f, LS_K_SOFTIRQ, 0, T0 + 205 * US + LS_WIN_PASS_GAP_NS + 1, 5 * US, 1, 5, 0);
+	span(f, LS_K_SOFTIRQ, 0, T0 + 91 * US + LS_WIN_PASS_GAP_NS + 1, 5 * US, 1, 5, 0);
+	assert_int_equal(f->s.n, 4);
+	assert_int_equal(f->s.v[3].len, 1 * US);
+	ls_windows_flush(f->w, T0 + 97 * US); /* too recent: still pending */
+	assert_int_equal(f->s.n, 4);
+	ls_windows_flush(f->w, T0 + 98 * US + LS_WIN_HOLD_NS);
 	assert_int_equal(f->s.n, 5);
 	assert_int_equal(f->s.v[4].len, 5 * US);
-	ls_windows_flush(f->w, T0 + 206 * US); /* too recent: still pending */
-	assert_int_equal(f->s.n, 5);
-	ls_windows_flush(f->w, T0 + 212 * US + LS_WIN_HOLD_NS);
-	assert_int_equal(f->s.n, 6);
 	fx_free(f);
 }
 
