@@ -109,7 +109,7 @@ $(BUILD)/tests/fuzz_ftrace_text: tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) $(LIBBPF_LIBS) -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm

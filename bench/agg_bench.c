@@ -25,6 +25,8 @@
 #include "../lib/win_roll.c"
 #include "../lib/interruptions.c"
 #include "../lib/isolation.c"
+#include "../lib/agg_kvm.c"
+#include "../lib/kvm_reasons.c"
 
 #define BUF_RECS (1u << 20)   /* generated once, replayed until done */
 #define WARMUP_RECS BUF_RECS

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The socket methods of docs/protocol.md: status, cpus, hist, keys, timers,
- * windows, isolated. */
+/* The socket methods of docs/protocol.md: status, cpus, hist, keys,
+ * timers, metrics, kvm, windows, isolated. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +13,8 @@
 #include "report_windows.h"
 #include "windows.h"
 #include "interruptions.h"
+#include "report_kvm.h"
+#include "tracer_kvm.h"
 
 static uint64_t mono_ns(void)
 {
@@ -115,6 +117,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(o, "drops", sum_k(d->total.drops));
 	add_u64(o, "unpaired", sum_k(d->total.unpaired));
 	json_object_object_add(o, "by_class", by_class(&d->total));
+	json_object_object_add(o, "kvm", ls_kvm_status(t));
 	add_u64(agg, "records", st.records);
 	add_u64(agg, "series", st.series);
 	add_u64(agg, "series_overflow", st.series_overflow);
@@ -122,6 +125,9 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(agg, "unknown_kind", st.unknown_kind);
 	add_u64(agg, "malformed", d->malformed);
 	json_object_object_add(o, "agg", agg);
+	json_object_object_add(o, "state", ls_persist_status(d));
+	if (d->metrics.textfile)
+		json_object_object_add(o, "metrics_export", ls_metrics_status(d));
 	ls_agg_flush(d->agg, now);
 	json_object_object_add(o, "windows", ls_report_windows_status(d->agg, &d->iso));
 	if (d->capture) {
@@ -130,6 +136,25 @@ static json_object *status(struct ls_daemon *d)
 		add_u64(cap, "write_errors", d->capture_errors);
 		json_object_object_add(o, "capture", cap);
 	}
+	return o;
+}
+
+/* Prometheus text in a JSON string: the CLI prints it raw. */
+static json_object *metrics(struct ls_daemon *d, struct ls_err *err)
+{
+	json_object *o;
+	size_t len;
+	char *text = ls_metrics_render(d, &len);
+
+	if (!text) {
+		ls_err_set(err, LS_E_INTERNAL, "out of memory rendering the metrics");
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "content_type",
+			       json_object_new_string("text/plain; version=0.0.4"));
+	json_object_object_add(o, "text", json_object_new_string_len(text, (int)len));
+	free(text);
 	return o;
 }
 
@@ -211,17 +236,47 @@ static int get_n(const struct ls_req *rq, unsigned dflt, unsigned max, unsigned 
 	return 0;
 }
 
+/* kvm parameters: vm (tgid), vcpu, sort. */
+static int get_kvm(const struct ls_req *rq, int64_t *vm, int64_t *vcpu,
+		   enum ls_kvm_sort *sort, struct ls_err *err)
+{
+	const char *name = NULL;
+	uint64_t v;
+	int r;
+
+	*vm = *vcpu = -1;
+	*sort = LS_KVM_SORT_DEFAULT;
+	if ((r = ls_req_uint(rq, "vm", UINT32_MAX, &v, err)) < 0)
+		return -1;
+	if (r)
+		*vm = (int64_t)v;
+	if ((r = ls_req_uint(rq, "vcpu", UINT32_MAX, &v, err)) < 0)
+		return -1;
+	if (r)
+		*vcpu = (int64_t)v;
+	if ((r = ls_req_str(rq, "sort", &name, err)) < 0)
+		return -1;
+	if (r && ls_kvm_sort_parse(name, sort)) {
+		ls_err_set(err, LS_E_BAD_PARAMS, "sort: unknown \"%.40s\" (one of: "
+			   LS_KVM_SORT_NAMES ")", name);
+		return -1;
+	}
+	return 0;
+}
+
 static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struct ls_err *err)
 {
 	static const char *const none[] = { NULL };
 	static const char *const cpu_only[] = { "cpu", NULL };
 	static const char *const hist_p[] = { "class", "cpu", "key", NULL };
 	static const char *const keys_p[] = { "class", "cpu", NULL };
+	static const char *const kvm_p[] = { "vm", "vcpu", "sort", NULL };
 	static const char *const windows_p[] = { "cpu", "kind", "n", NULL };
 	static const char *const isolated_p[] = { "cpu", "n", NULL };
 	struct ls_win_opts wo;
+	enum ls_kvm_sort sort;
 	uint32_t cls;
-	int64_t cpu, key, kind;
+	int64_t cpu, key, vm, vcpu, kind;
 	unsigned n;
 
 	/* serve from up-to-date data: pull whatever the rings hold now */
@@ -250,11 +305,21 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "metrics")) {
+		if (ls_req_check_members(rq, none, err))
+			return NULL;
+		return metrics(d, err);
+	}
 	if (!strcmp(rq->method, "keys")) {
 		if (ls_req_check_members(rq, keys_p, err) || get_class(rq, &cls, err) ||
 		    get_cpu(rq, d, &cpu, err))
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
+	}
+	if (!strcmp(rq->method, "kvm")) {
+		if (ls_req_check_members(rq, kvm_p, err) || get_kvm(rq, &vm, &vcpu, &sort, err))
+			return NULL;
+		return ls_report_kvm(d->agg, vm, vcpu, sort);
 	}
 	if (!strcmp(rq->method, "windows")) {
 		ls_windows_get_opts(ls_agg_windows(d->agg), &wo);
@@ -269,8 +334,8 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_isolated(d->agg, &d->iso, d->tracer.ncpus, cpu, n);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, "
-		   "timers, windows, isolated)", rq->method);
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, "
+		   "metrics, kvm, windows, isolated)", rq->method);
 	return NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "agg_kvm.h"
 #include "comms.h"
 #include "windows.h"
 
@@ -33,6 +34,7 @@ struct ls_agg {
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
 	struct ls_windows *win;
+	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
 static size_t nslots(const struct ls_agg *a)
@@ -95,6 +97,7 @@ void ls_agg_free(struct ls_agg *a)
 	free(a->chunks);
 	free(a->slots);
 	ls_windows_free(a->win);
+	ls_kvm_table_free(a->kvm);
 	free(a);
 }
 
@@ -180,14 +183,14 @@ static struct ls_series *create(struct ls_agg *a, uint32_t cls, uint32_t cpu,
  * if needed: at most one such series per (cls, cpu).
  */
 static struct ls_series *lookup(struct ls_agg *a, uint32_t cls, uint32_t cpu,
-				uint32_t key)
+				uint32_t key, uint64_t nvalues)
 {
 	struct slot *slot = probe(a, cls, cpu, key);
 
 	if (slot->idx1)
 		return series_at(a, slot->idx1 - 1);
 	if (a->nseries >= a->max_series && key != LS_KEY_OTHER) {
-		a->st.series_overflow++;
+		a->st.series_overflow += nvalues;
 		slot = probe(a, cls, cpu, LS_KEY_OTHER);
 		if (slot->idx1)
 			return series_at(a, slot->idx1 - 1);
@@ -211,10 +214,35 @@ static void note_cpu(struct ls_agg *a, uint32_t cpu)
 static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v)
 {
-	struct ls_series *s = lookup(a, cls, cpu, key);
+	struct ls_series *s = lookup(a, cls, cpu, key, 1);
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+}
+
+bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
+		     const struct ls_hist *h)
+{
+	struct ls_series *s;
+
+	if (!h->count)
+		return true;
+	note_cpu(a, cpu);
+	s = lookup(a, cls, cpu, key, h->count);
+	return s && ls_hist_merge(&s->h, h);
+}
+
+void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st)
+{
+	a->st.records += st->records;
+	for (int k = 0; k < LS_K_MAX; k++)
+		a->st.records_by_kind[k] += st->records_by_kind[k];
+	a->st.unknown_kind += st->unknown_kind;
+	a->st.series_overflow += st->series_overflow;
+	a->st.alloc_failures += st->alloc_failures;
+	a->st.wakeup_before_soft += st->wakeup_before_soft;
+	if (st->max_cpu_seen > a->st.max_cpu_seen)
+		a->st.max_cpu_seen = st->max_cpu_seen;
 }
 
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
@@ -248,6 +276,37 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		a->st.wakeup_before_soft++;
 }
 
+/*
+ * One KVM exit feeds the generic series by (cpu, reason): its cost (unless
+ * still open at the end of an offline trace) and the guest run that ended
+ * in it; and the KVM table, which keeps the VM, vCPU and ISA axes.
+ */
+static void add_kvm(struct ls_agg *a, const struct ls_rec_kvm *r)
+{
+	const struct ls_rec *h = &r->h;
+
+	if (!(r->kflags & LS_KVM_F_OPEN))
+		add_value(a, LS_K_KVM_EXIT, h->cpu, h->key, h->dur);
+	if (r->guest_ns)
+		add_value(a, LS_K_KVM_GUEST, h->cpu, h->key, r->guest_ns);
+	if (ls_agg_kvm_get(a))
+		ls_kvm_table_add(a->kvm, r);
+	else
+		a->st.alloc_failures++;
+}
+
+const struct ls_kvm_table *ls_agg_kvm(const struct ls_agg *a)
+{
+	return a->kvm;
+}
+
+struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
+{
+	if (!a->kvm)
+		a->kvm = ls_kvm_table_new(a->max_series);
+	return a->kvm;
+}
+
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
@@ -272,6 +331,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_IRQOFF_EXACT:
 	case LS_K_PREEMPTOFF_EXACT: /* key = disabling call site */
 		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
+	case LS_K_KVM_EXIT:
+		add_kvm(a, (const struct ls_rec_kvm *)r);
 		break;
 	default:
 		a->st.unknown_kind++;

@@ -16,6 +16,7 @@
 #include "names.h"
 #include "comms.h"
 #include "windows.h"
+#include "kvm_reasons.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,6 +33,8 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_PREEMPTOFF] = "preemptoff",
 	[LS_K_IRQOFF_EXACT] = "irqoff_exact",
 	[LS_K_PREEMPTOFF_EXACT] = "preemptoff_exact",
+	[LS_K_KVM_EXIT] = "kvm_exit",
+	[LS_K_KVM_GUEST] = "kvm_guest",
 };
 
 static const struct ls_ksyms *ksyms;
@@ -51,6 +54,11 @@ static int is_timer_fn_class(uint32_t cls)
 static int is_window_class(uint32_t cls)
 {
 	return cls == LS_K_IRQOFF || cls == LS_K_PREEMPTOFF;
+}
+
+static int is_kvm_class(uint32_t cls)
+{
+	return cls == LS_K_KVM_EXIT || cls == LS_K_KVM_GUEST;
 }
 
 static const char *const softirq_names[LS_NR_SOFTIRQS] = {
@@ -214,6 +222,8 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%u", key);
 		return buf;
+	} else if (is_kvm_class(cls)) {
+		return ls_kvm_reason_name(ls_kvm_isa_hint(), key, buf, len);
 	}
 	if (name)
 		snprintf(buf, len, "%s", name);
@@ -289,6 +299,10 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 			return -1;
 		*key = (uint32_t)addr;
 		return 0;
+	} else if (is_kvm_class(cls)) {
+		unsigned isa = ls_kvm_isa_hint();
+
+		return ls_kvm_reason_parse(s, &isa, key);
 	}
 	if (i < 0)
 		return -1;
