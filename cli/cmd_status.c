@@ -9,6 +9,7 @@
 #include "jget.h"
 #include "request.h"
 #include "table.h"
+#include "win_text.h"
 #include "units.h"
 
 static void print_header(json_object *r)
@@ -254,6 +255,7 @@ static int human(json_object *r)
 	print_state(r);
 	print_metrics_export(r);
 	print_kvm(r);
+	win_print_status(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

@@ -117,3 +117,46 @@ const char *win_record(json_object *rec, char *buf, size_t len)
 				 json_object_array_get_idx(o, 0)));
 	return buf;
 }
+
+static uint64_t u64_of(json_object *o, const char *k)
+{
+	uint64_t v = 0;
+
+	jget_u64(o, k, &v);
+	return v;
+}
+
+static uint64_t sum_of(json_object *o)
+{
+	uint64_t s = 0;
+
+	json_object_object_foreach(o, k, v) {
+		(void)k;
+		if (json_object_is_type(v, json_type_int))
+			s += json_object_get_uint64(v);
+	}
+	return s;
+}
+
+void win_print_status(json_object *status)
+{
+	json_object *w = jget(status, "windows", json_type_object);
+	json_object *n = jget(w, "windows", json_type_object);
+	json_object *iso = jget(w, "isolation", json_type_object);
+	const char *cpus = jget_str(iso, "cpus"), *src = jget_str(iso, "source");
+
+	if (!w || !n)
+		return;
+	printf("%-11s irq-off: %llu hardirq, %llu vector, %llu timer, %llu ipi; preempt-off: "
+	       "%llu softirq passes, %llu wakeup; %llu exact\n", "windows",
+	       (unsigned long long)u64_of(n, "hardirq"), (unsigned long long)u64_of(n, "vector"),
+	       (unsigned long long)u64_of(n, "timer"), (unsigned long long)u64_of(n, "ipi"),
+	       (unsigned long long)u64_of(n, "softirq"), (unsigned long long)u64_of(n, "wakeup"),
+	       (unsigned long long)u64_of(n, "tracepoint"));
+	printf("%-11s not windows: %llu idle, %llu contradicted, %llu armed late; isolated CPUs "
+	       "%s (%s)\n", "",
+	       (unsigned long long)sum_of(jget(w, "idle_excluded", json_type_object)),
+	       (unsigned long long)sum_of(jget(w, "contradicted", json_type_object)),
+	       (unsigned long long)u64_of(w, "armed_late"), cpus && *cpus ? cpus : "none",
+	       src && !strcmp(src, "option") ? "latscoped --isolated" : "isolcpus/nohz_full/cpuset");
+}

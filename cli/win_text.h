@@ -19,4 +19,7 @@ const char *win_context(json_object *win, char *buf, size_t len);
 /* One record of a story or an interruption list, without its time. */
 const char *win_record(json_object *rec, char *buf, size_t len);
 
+/* The "windows" lines of latscope status, from status.windows. */
+void win_print_status(json_object *status);
+
 #endif
