@@ -1026,8 +1026,8 @@ static void check_isolated(const char *path)
 	json_object_put(doc);
 }
 
-/* Move t (by dir = +1 or -1) to where no exact irq span of either side
- * starts within 5 us, so rounding cannot move a span across it. */
+/* Move t (by dir = +1 or -1) to where no interrupt or softirq span of
+ * either side starts within 5 us, so rounding cannot move one across it. */
 static int64_t quiet(const struct replay *rp, int ncpu, int64_t t, int dir)
 {
 	for (int moved = 1; moved;) {
@@ -1037,12 +1037,16 @@ static int64_t quiet(const struct replay *rp, int ncpu, int64_t t, int dir)
 				t = rp->w.v[i].start + dir * 5 * US;
 				moved = 1;
 			}
-		for (int c = 0; c < ncpu; c++)
-			for (size_t i = 0; i < fc[c].spans.n; i++)
-				if (llabs(fc[c].spans.v[i].start - t) < 5 * US) {
-					t = fc[c].spans.v[i].start + dir * 5 * US;
-					moved = 1;
-				}
+		for (int c = 0; c < ncpu; c++) {
+			const struct wins *lists[] = { &fc[c].spans, &fc[c].sirqs, &rp->sirq[c] };
+
+			for (size_t l = 0; l < 3; l++)
+				for (size_t i = 0; i < lists[l]->n; i++)
+					if (llabs(lists[l]->v[i].start - t) < 5 * US) {
+						t = lists[l]->v[i].start + dir * 5 * US;
+						moved = 1;
+					}
+		}
 	}
 	return t;
 }
@@ -1101,6 +1105,14 @@ int main(int argc, char **argv)
 	if (ijson)
 		check_isolated(ijson);
 	ls_agg_free(rp.agg);
+	free(rp.w.v);
+	for (int c = 0; c < MAX_CPUS; c++) {
+		free(rp.sirq[c].v);
+		free(fc[c].spans.v);
+		free(fc[c].sirqs.v);
+		free(fc[c].timers.v);
+		free(fc[c].unknown.v);
+	}
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
 }
