@@ -76,6 +76,9 @@ bench: all
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/latscope/record.h | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# ipi.bpf.c needs atomic exchange and fetch-and-add with result (BPF v3).
+$(BUILD)/bpf/ipi.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(BUILD)/latscope.bpf.o: $(BPF_OBJS)
 	$(BPFTOOL) gen object $@ $^
 	$(LLVM_STRIP) -g $@

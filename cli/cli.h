@@ -46,6 +46,7 @@ extern const struct cli_cmd cmd_timers;
 extern const struct cli_cmd cmd_windows;
 extern const struct cli_cmd cmd_top;
 extern const struct cli_cmd cmd_isolated;
+extern const struct cli_cmd cmd_ipis;
 extern const struct cli_cmd cmd_kvm;
 extern const struct cli_cmd cmd_metrics;
 

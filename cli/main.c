@@ -32,6 +32,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_windows,
 	&cmd_top,
 	&cmd_isolated,
+	&cmd_ipis,
 	&cmd_kvm,
 	&cmd_metrics,
 	&cmd_help,

@@ -440,6 +440,8 @@ int main(int argc, char **argv)
 		goto out;
 	ls_daemon_ksyms_init(&d);
 	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
+	o.tracer.ipi_smp_call_fn = ls_ksyms_addr(d.ksyms,
+						 "generic_smp_call_function_single_interrupt");
 	err = ls_tracer_start(&d.tracer, &o.tracer, ls_daemon_on_record, &d);
 	if (err)
 		goto out;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The socket methods of docs/protocol.md: status, cpus, hist, keys,
- * timers, metrics, kvm, windows, isolated. */
+ * timers, ipis, metrics, kvm, windows, isolated. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +13,7 @@
 #include "report_windows.h"
 #include "windows.h"
 #include "interruptions.h"
+#include "report_ipis.h"
 #include "report_kvm.h"
 #include "tracer_kvm.h"
 
@@ -43,8 +44,22 @@ static json_object *programs(const struct ls_tracer *t)
 		json_object_object_add(o, "attached", json_object_new_boolean(p->attached));
 		if (!p->attached)
 			json_object_object_add(o, "reason", json_object_new_string(p->reason));
+		else
+			add_u64(o, "recursion_misses", ls_tracer_prog_misses(t, i));
 		json_object_array_add(arr, o);
 	}
+	return arr;
+}
+
+/* What this kernel cannot give, beyond single missing programs. */
+static json_object *notes(const struct ls_tracer *t)
+{
+	json_object *arr = json_object_new_array();
+
+	if (!t->ipi_send_side)
+		json_object_array_add(arr, json_object_new_string(
+			"ipi: receive only (no ipi_send_* tracepoints, kernel < 6.4): "
+			"no IPI origin or delivery latency"));
 	return arr;
 }
 
@@ -108,6 +123,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(rings, "drain_period_ms", d->drain_ms);
 	json_object_object_add(o, "rings", rings);
 	json_object_object_add(o, "programs", programs(t));
+	json_object_object_add(o, "notes", notes(t));
 	add_u64(o, "programs_attached", t->nattached);
 	add_u64(o, "programs_missing", t->nprogs - t->nattached);
 	add_u64(o, "events", d->rates.events);
@@ -305,6 +321,16 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "ipis")) {
+		json_object *res;
+
+		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
+			return NULL;
+		res = ls_report_ipis(d->agg, d->tracer.ncpus, cpu);
+		json_object_object_add(res, "send_side",
+				       json_object_new_boolean(d->tracer.ipi_send_side));
+		return res;
+	}
 	if (!strcmp(rq->method, "metrics")) {
 		if (ls_req_check_members(rq, none, err))
 			return NULL;
@@ -335,7 +361,7 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 		return ls_report_isolated(d->agg, &d->iso, d->tracer.ncpus, cpu, n);
 	}
 	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, "
-		   "metrics, kvm, windows, isolated)", rq->method);
+		   "ipis, metrics, kvm, windows, isolated)", rq->method);
 	return NULL;
 }
 

@@ -277,6 +277,24 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 }
 
 /*
+ * One IPI delivery feeds its delivery latency per target CPU by callback,
+ * by sender CPU (the sender x target matrix) and by callsite, and the
+ * number of sends the handler run served (1 + coalesced) by callback and
+ * by callsite, whose sum minus count is the coalesced sends.
+ */
+static void add_ipi(struct ls_agg *a, const struct ls_rec_ipi *r)
+{
+	const struct ls_rec *h = &r->h;
+	uint64_t sends = 1 + (uint64_t)r->coalesced;
+
+	add_value(a, LS_K_IPI, h->cpu, h->key, h->dur);
+	add_value(a, LS_K_IPI_BY_SENDER, h->cpu, h->arg, h->dur);
+	add_value(a, LS_K_IPI_CALLSITE, h->cpu, r->callsite, h->dur);
+	add_value(a, LS_K_IPI_SENDS, h->cpu, h->key, sends);
+	add_value(a, LS_K_IPI_CALLSITE_SENDS, h->cpu, r->callsite, sends);
+}
+
+/*
  * One KVM exit feeds the generic series by (cpu, reason): its cost (unless
  * still open at the end of an offline trace) and the guest run that ended
  * in it; and the KVM table, which keeps the VM, vCPU and ISA axes.
@@ -331,6 +349,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_IRQOFF_EXACT:
 	case LS_K_PREEMPTOFF_EXACT: /* key = disabling call site */
 		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
+	case LS_K_IPI:
+		add_ipi(a, (const struct ls_rec_ipi *)r);
 		break;
 	case LS_K_KVM_EXIT:
 		add_kvm(a, (const struct ls_rec_kvm *)r);

@@ -100,7 +100,7 @@ check "status says the isolated CPU comes from --isolated" \
 check "status shows the exact preemptirq programs off with a reason" \
 	test "$(jq '[.result.programs[] | select(.family == "preemptirq" and .attached == false and (.reason | test("not in this kernel")))] | length' <<<"$st")" -eq 4
 echo "window derivation: $(jq -c '.result.windows | {windows, idle_excluded, contradicted, batched, armed_late, arming_unseen, delivery_unseen}' <<<"$st")"
-for src in hardirq vector timer softirq; do
+for src in hardirq vector timer softirq ipi; do
 	check "windows derived from $src" test "$(jq ".result.windows.windows.$src" <<<"$st")" -gt 0
 done
 cpus=$(req '{"method":"cpus"}')
