@@ -792,6 +792,23 @@ static void check_passes(const struct replay *rp, int cpu, int64_t t0, int64_t t
 	free(one.v);
 }
 
+/*
+ * The same timer delay seen by both: lengths within 3 us, or one side
+ * clipped it after an interrupt whose entry the other side's probe saw
+ * before the delay began (probes on one tracepoint can run microseconds
+ * apart on this VM): then the clipped side is the shorter.
+ */
+static int same_delay(const struct win *a, const struct win *b)
+{
+	if (!b)
+		return 0;
+	if (llabs(a->len - b->len) <= TIMER_TOL_NS)
+		return 1;
+	if ((a->flags ^ b->flags) & LS_WIN_CLIPPED)
+		return (a->flags & LS_WIN_CLIPPED) ? a->len < b->len : b->len < a->len;
+	return 0;
+}
+
 /* Timer windows of a with >= TIMER_MIN_NS and no partner in b (sorted by
  * end): count. */
 static size_t unmatched(const struct wins *a, const struct wins *b, int cpu, int64_t t0,
@@ -821,8 +838,7 @@ static size_t unmatched(const struct wins *a, const struct wins *b, int cpu, int
 		     j < b->n && w_end(&b->v[j]) <= w_end(w) + TIMER_END_TOL_NS && !found; j++) {
 			const struct win *x = &b->v[j];
 
-			found = x->cpu == cpu && x->src == LS_WS_TIMER &&
-				llabs(x->len - w->len) <= TIMER_TOL_NS;
+			found = x->cpu == cpu && x->src == LS_WS_TIMER && same_delay(w, x);
 		}
 		if (!found && miss++ < 5)
 			printf("  %s timer window without partner: cpu %d end %lld len %lld ns\n",
@@ -843,22 +859,6 @@ static const struct win *partner(const struct wins *b, const struct win *w)
 	return best;
 }
 
-/*
- * The same timer delay seen by both: lengths within 3 us, or one side
- * clipped it after an interrupt whose entry the other side's probe saw
- * before the delay began (probes on one tracepoint can run microseconds
- * apart on this VM): then the clipped side is the shorter.
- */
-static int same_delay(const struct win *a, const struct win *b)
-{
-	if (!b)
-		return 0;
-	if (llabs(a->len - b->len) <= TIMER_TOL_NS)
-		return 1;
-	if ((a->flags ^ b->flags) & LS_WIN_CLIPPED)
-		return (a->flags & LS_WIN_CLIPPED) ? a->len < b->len : b->len < a->len;
-	return 0;
-}
 
 static void check_timers(const struct replay *rp, int cpu, int64_t t0, int64_t t1)
 {
