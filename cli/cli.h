@@ -44,6 +44,11 @@ extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_timers;
 extern const struct cli_cmd cmd_wakeups;
+extern const struct cli_cmd cmd_windows;
+extern const struct cli_cmd cmd_top;
+extern const struct cli_cmd cmd_isolated;
+extern const struct cli_cmd cmd_ipis;
+extern const struct cli_cmd cmd_watch;
 extern const struct cli_cmd cmd_kvm;
 extern const struct cli_cmd cmd_metrics;
 

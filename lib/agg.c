@@ -15,6 +15,7 @@
 #include "agg_kvm.h"
 #include "comms.h"
 #include "wakeups.h"
+#include "windows.h"
 
 #define CHUNK_BITS 6
 #define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
@@ -34,6 +35,10 @@ struct ls_agg {
 	size_t nchunks;
 	struct ls_wakeups *wakeups;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	ls_agg_observer_fn obs;
+	void *obs_ctx;
+	const struct ls_rec *cur; /* record being added, for the observer */
+	struct ls_windows *win;
 	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
@@ -80,6 +85,12 @@ struct ls_agg *ls_agg_new(size_t max_series)
 		return NULL;
 	}
 	a->max_series = max_series;
+	a->win = ls_windows_new(a);
+	if (!a->win) {
+		free(a->slots);
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -94,6 +105,7 @@ void ls_agg_free(struct ls_agg *a)
 	free(a->chunks);
 	free(a->slots);
 	ls_wakeups_free(a->wakeups);
+	ls_windows_free(a->win);
 	ls_kvm_table_free(a->kvm);
 	free(a);
 }
@@ -215,6 +227,14 @@ static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+	if (a->obs)
+		a->obs(a->obs_ctx, cls, cpu, key, v, a->cur);
+}
+
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx)
+{
+	a->obs = fn;
+	a->obs_ctx = ctx;
 }
 
 bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
@@ -295,6 +315,24 @@ static void add_wakeup(struct ls_agg *a, const struct ls_rec_wakeup *r)
 }
 
 /*
+ * One IPI delivery feeds its delivery latency per target CPU by callback,
+ * by sender CPU (the sender x target matrix) and by callsite, and the
+ * number of sends the handler run served (1 + coalesced) by callback and
+ * by callsite, whose sum minus count is the coalesced sends.
+ */
+static void add_ipi(struct ls_agg *a, const struct ls_rec_ipi *r)
+{
+	const struct ls_rec *h = &r->h;
+	uint64_t sends = 1 + (uint64_t)r->coalesced;
+
+	add_value(a, LS_K_IPI, h->cpu, h->key, h->dur);
+	add_value(a, LS_K_IPI_BY_SENDER, h->cpu, h->arg, h->dur);
+	add_value(a, LS_K_IPI_CALLSITE, h->cpu, r->callsite, h->dur);
+	add_value(a, LS_K_IPI_SENDS, h->cpu, h->key, sends);
+	add_value(a, LS_K_IPI_CALLSITE_SENDS, h->cpu, r->callsite, sends);
+}
+
+/*
  * One KVM exit feeds the generic series by (cpu, reason): its cost (unless
  * still open at the end of an offline trace) and the guest run that ended
  * in it; and the KVM table, which keeps the VM, vCPU and ISA axes.
@@ -325,7 +363,7 @@ struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
 	return a->kvm;
 }
 
-void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+static void add_record(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
 	note_cpu(a, r->cpu);
@@ -349,6 +387,13 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_WAKEUP:
 		add_wakeup(a, (const struct ls_rec_wakeup *)r);
 		break;
+	case LS_K_IRQOFF_EXACT:
+	case LS_K_PREEMPTOFF_EXACT: /* key = disabling call site */
+		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
+	case LS_K_IPI:
+		add_ipi(a, (const struct ls_rec_ipi *)r);
+		break;
 	case LS_K_KVM_EXIT:
 		add_kvm(a, (const struct ls_rec_kvm *)r);
 		break;
@@ -356,6 +401,24 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		a->st.unknown_kind++;
 		break;
 	}
+	ls_windows_add(a->win, r);
+}
+
+struct ls_windows *ls_agg_windows(const struct ls_agg *a)
+{
+	return a->win;
+}
+
+void ls_agg_flush(struct ls_agg *a, uint64_t now_ns)
+{
+	ls_windows_flush(a->win, now_ns);
+}
+
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+{
+	a->cur = r;
+	add_record(a, r);
+	a->cur = NULL;
 }
 
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)

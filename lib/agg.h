@@ -37,6 +37,14 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v);
 
+/*
+ * Observer of every value the aggregator adds, with the record it came from
+ * (NULL for ls_agg_add_value): alerting sees exactly the values the views
+ * show, derived classes included. One observer; NULL fn removes it.
+ */
+typedef void (*ls_agg_observer_fn)(void *ctx, uint32_t cls, uint32_t cpu, uint32_t key,
+				   uint64_t v, const struct ls_rec *r);
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx);
 /* Persistence (lib/state.c): add a saved histogram to series (cls, cpu,
  * key), folded into `other` past the cap like single values (its count
  * added to series_overflow then); false on ENOMEM. */
@@ -75,5 +83,11 @@ void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st);
 /* Worst wakeups per CPU and below-floor counts (lib/wakeups.h); owned by
  * the aggregator, never NULL. */
 struct ls_wakeups *ls_agg_wakeups(const struct ls_agg *a);
+/* The irq-off/preempt-off windows derived from the records fed here
+ * (lib/windows.h); they feed classes LS_K_IRQOFF and LS_K_PREEMPTOFF. */
+struct ls_windows *ls_agg_windows(const struct ls_agg *a);
+/* Finish windows still pending at now_ns (UINT64_MAX: all; see
+ * ls_windows_flush). Views call this before reading. */
+void ls_agg_flush(struct ls_agg *a, uint64_t now_ns);
 
 #endif

@@ -15,6 +15,8 @@ void ls_names_set_ksyms(const struct ls_ksyms *ks);
 const char *ls_class_name(uint32_t cls);
 /* Inverse; returns -1 if unknown. */
 int ls_class_from_name(const char *name);
+/* Classes whose values are counts, not nanoseconds (ipi_sends...). */
+int ls_class_is_count(uint32_t cls);
 
 /* "HI","TIMER","NET_TX","NET_RX","BLOCK","IRQ_POLL","TASKLET","SCHED",
  * "HRTIMER","RCU"; NULL if out of range. */
@@ -36,5 +38,9 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len);
  * or -1.
  */
 int ls_key_parse(uint32_t cls, const char *s, uint32_t *key);
+
+/* Kernel function named by the low 32 bits of its address (LS_KADDR):
+ * "name", "name+0x1f" or the raw address. Returns buf. */
+const char *ls_kaddr_name(uint32_t key, char *buf, size_t len);
 
 #endif

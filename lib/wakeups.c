@@ -10,9 +10,9 @@
 
 #include "wakeups.h"
 
-#define MAX_CPUS 65536 /* ls_rec.cpu is 16 bits */
+#define WK_MAX_CPUS 65536 /* ls_rec.cpu is 16 bits */
 
-struct cpu_wakeups {
+struct wk_cpu {
 	struct ls_rec_wakeup worst[LS_WAKEUP_WORST];
 	size_t nworst;
 	bool has_below;
@@ -20,7 +20,7 @@ struct cpu_wakeups {
 };
 
 struct ls_wakeups {
-	struct cpu_wakeups **cpus;
+	struct wk_cpu **cpus;
 	size_t ncpus;
 	uint64_t floor_ns;
 };
@@ -40,13 +40,13 @@ void ls_wakeups_free(struct ls_wakeups *w)
 	free(w);
 }
 
-static struct cpu_wakeups *cpu_slot(struct ls_wakeups *w, uint32_t cpu)
+static struct wk_cpu *wk_cpu_slot(struct ls_wakeups *w, uint32_t cpu)
 {
-	if (cpu >= MAX_CPUS)
+	if (cpu >= WK_MAX_CPUS)
 		return NULL;
 	if (cpu >= w->ncpus) {
 		size_t n = (size_t)cpu + 1;
-		struct cpu_wakeups **c = realloc(w->cpus, n * sizeof(*c));
+		struct wk_cpu **c = realloc(w->cpus, n * sizeof(*c));
 
 		if (!c)
 			return NULL;
@@ -55,24 +55,24 @@ static struct cpu_wakeups *cpu_slot(struct ls_wakeups *w, uint32_t cpu)
 		w->ncpus = n;
 	}
 	if (!w->cpus[cpu])
-		w->cpus[cpu] = calloc(1, sizeof(struct cpu_wakeups));
+		w->cpus[cpu] = calloc(1, sizeof(struct wk_cpu));
 	return w->cpus[cpu];
 }
 
-static const struct cpu_wakeups *cpu_get(const struct ls_wakeups *w, uint32_t cpu)
+static const struct wk_cpu *wk_cpu_get(const struct ls_wakeups *w, uint32_t cpu)
 {
 	return cpu < w->ncpus ? w->cpus[cpu] : NULL;
 }
 
 bool ls_wakeups_note(struct ls_wakeups *w, const struct ls_rec_wakeup *r)
 {
-	struct cpu_wakeups *c;
+	struct wk_cpu *c;
 	size_t i;
 
 	if (r->h.cpu < w->ncpus && (c = w->cpus[r->h.cpu]) && c->nworst == LS_WAKEUP_WORST &&
 	    r->h.dur <= c->worst[LS_WAKEUP_WORST - 1].h.dur)
 		return true;
-	c = cpu_slot(w, r->h.cpu);
+	c = wk_cpu_slot(w, r->h.cpu);
 	if (!c)
 		return false;
 	i = c->nworst < LS_WAKEUP_WORST ? c->nworst++ : LS_WAKEUP_WORST - 1;
@@ -85,7 +85,7 @@ bool ls_wakeups_note(struct ls_wakeups *w, const struct ls_rec_wakeup *r)
 size_t ls_wakeups_worst(const struct ls_wakeups *w, uint32_t cpu,
 			const struct ls_rec_wakeup **out)
 {
-	const struct cpu_wakeups *c = cpu_get(w, cpu);
+	const struct wk_cpu *c = wk_cpu_get(w, cpu);
 
 	*out = c ? c->worst : NULL;
 	return c ? c->nworst : 0;
@@ -104,11 +104,11 @@ uint64_t ls_wakeups_floor(const struct ls_wakeups *w)
 bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
 				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
 {
-	struct cpu_wakeups *c;
+	struct wk_cpu *c;
 
 	if (cls >= LS_SCHED_MAX)
 		return true;
-	c = cpu_slot(w, cpu);
+	c = wk_cpu_slot(w, cpu);
 	if (!c)
 		return false;
 	memcpy(c->below[cls], counts, sizeof(c->below[cls]));
@@ -118,7 +118,7 @@ bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls
 
 const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls)
 {
-	const struct cpu_wakeups *c = cpu_get(w, cpu);
+	const struct wk_cpu *c = wk_cpu_get(w, cpu);
 
 	return c && c->has_below && cls < LS_SCHED_MAX ? c->below[cls] : NULL;
 }
