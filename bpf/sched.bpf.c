@@ -309,7 +309,11 @@ static __always_inline void stage_wakeup(struct ls_wakeup_pcpu *wp, struct ls_wa
 	__builtin_memcpy(r->comm, next->comm, sizeof(r->comm));
 	__builtin_memcpy(r->culprit_comm, w->culprit_comm, sizeof(r->culprit_comm));
 	wp->nstaged = i + 1;
-	if (i + 1 == LS_WAKEUP_BATCH || now - wp->staged_since > LS_WAKEUP_STAGE_NS)
+	/* RT/DL wakeups go out at once: they are the ones latency hunters
+	 * watch live, they feed the inferred preempt-off windows, and they
+	 * are rare enough not to matter for the cost */
+	if (i + 1 == LS_WAKEUP_BATCH || now - wp->staged_since > LS_WAKEUP_STAGE_NS ||
+	    w->cls != LS_SCHED_NORMAL)
 		flush_staged(wp);
 }
 

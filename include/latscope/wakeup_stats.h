@@ -46,9 +46,9 @@ struct ls_wakeup_stats {
  * Wakeup records are written to the ring LS_WAKEUP_BATCH at a time, as one
  * ring sample holding them back to back: a ring write costs about as much
  * as everything else a wakeup costs, so it is shared. Staged records go
- * out when the batch is full, when the CPU goes idle, and when one is older
- * than LS_WAKEUP_STAGE_NS at the next completion on that CPU; the daemon
- * collects what is left after detaching.
+ * out when the batch is full, when the CPU goes idle, when one is older
+ * than LS_WAKEUP_STAGE_NS at the next completion on that CPU, and at once
+ * with an RT/DL wakeup; the daemon collects what is left after detaching.
  */
 #define LS_WAKEUP_BATCH 8
 #define LS_WAKEUP_STAGE_NS 10000000ull
