@@ -881,6 +881,15 @@ static int64_t other_end(const struct win *w, int ls_side)
 	return ls_side ? w_end(w) - d : w_end(w) + d;
 }
 
+/* An expiry whose arming ftrace did not see (unknown, sorted by start) just
+ * after w's end: ftrace cannot tell that interrupt's delay, no opinion. */
+static int near_unknown(const struct win *w, const struct wins *unknown)
+{
+	size_t j = lower(unknown, w_end(w), w_start);
+
+	return j < unknown->n && unknown->v[j].start <= w_end(w) + TIMER_END_TOL_NS;
+}
+
 /* Timer windows of a (latscope's if a_is_ls, else ftrace's) with >=
  * TIMER_MIN_NS and no partner in b (the other side's, sorted by end):
  * count. *by_delay counts those whose partner agrees only once latscope's
@@ -901,13 +910,9 @@ static size_t unmatched(const struct wins *a, const struct wins *b, int a_is_ls,
 		if (w->cpu != cpu || w->src != LS_WS_TIMER || w->len < TIMER_MIN_NS ||
 		    !in_range(w, t0, t1))
 			continue;
-		if (unknown) { /* sorted by start: an unknown expiry just after its end */
-			size_t j = lower(unknown, w_end(w), w_start);
-
-			if (j < unknown->n && unknown->v[j].start <= w_end(w) + TIMER_END_TOL_NS) {
-				(*skipped)++;
-				continue;
-			}
+		if (unknown && near_unknown(w, unknown)) {
+			(*skipped)++;
+			continue;
 		}
 		(*total)++;
 		end = other_end(w, a_is_ls);
@@ -942,7 +947,7 @@ static const struct win *partner(const struct wins *b, const struct win *w, int 
 
 static void check_timers(const struct replay *rp, int cpu, int64_t t0, int64_t t1)
 {
-	struct wins ls = { 0 }, all = { 0 }, ft = { 0 };
+	struct wins ls = { 0 }, all = { 0 }, ft = { 0 }, lk = { 0 }, fk = { 0 };
 	size_t nl, nf, ml, mf, n, skipped = 0, skipped_f = 0, dl = 0, df = 0;
 	const struct win *lb, *fb;
 
@@ -971,8 +976,15 @@ static void check_timers(const struct replay *rp, int cpu, int64_t t0, int64_t t
 	      "unmatched), %zu/%zu more at expiries whose arming ftrace did not see; at most 2%% "
 	      "+ 2 unmatched; %zu/%zu pairs clipped alike agree only without latscope's probe "
 	      "delays at their spans", cpu, nl, ml, nf, mf, skipped, skipped_f, dl, df);
-	lb = longest(&ls, cpu, LS_WS_TIMER, LS_K_IRQOFF, t0, t1, &n);
-	fb = longest(&fc[cpu].timers, cpu, LS_WS_TIMER, LS_K_IRQOFF, t0, t1, &n);
+	/* the longest on each side among those ftrace has an opinion on */
+	for (size_t i = 0; i < ls.n; i++)
+		if (!near_unknown(&ls.v[i], &fc[cpu].unknown))
+			push(&lk, &ls.v[i]);
+	for (size_t i = 0; i < ft.n; i++)
+		if (!near_unknown(&ft.v[i], &fc[cpu].unknown))
+			push(&fk, &ft.v[i]);
+	lb = longest(&lk, cpu, LS_WS_TIMER, LS_K_IRQOFF, t0, t1, &n);
+	fb = longest(&fk, cpu, LS_WS_TIMER, LS_K_IRQOFF, t0, t1, &n);
 	if (lb && fb && (lb->len >= TIMER_MIN_NS || fb->len >= TIMER_MIN_NS)) {
 		const struct win *p = partner(&ft, lb, 1), *q = partner(&all, fb, 0);
 
@@ -989,6 +1001,8 @@ static void check_timers(const struct replay *rp, int cpu, int64_t t0, int64_t t
 	free(ls.v);
 	free(all.v);
 	free(ft.v);
+	free(lk.v);
+	free(fk.v);
 }
 
 static json_object *load_json(const char *path)
