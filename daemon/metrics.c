@@ -130,9 +130,7 @@ void ls_metrics_tick(struct ls_daemon *d, uint64_t now_mono_ns)
 {
 	struct ls_metrics_export *m = &d->metrics;
 
-	/* Half a tick of slack: the 1 s tick reads the clock after variable
-	 * work, so an exact comparison sometimes skips a whole tick. */
-	if (!m->textfile || now_mono_ns + 500000000ull < m->next_mono_ns)
+	if (!m->textfile || now_mono_ns < m->next_mono_ns)
 		return;
 	m->next_mono_ns = now_mono_ns + m->interval_s * 1000000000ull;
 	ls_metrics_export(d);
