@@ -57,6 +57,8 @@ struct ls_agg_stats {
 	uint64_t wakeup_before_soft; /* hrtimer_wakeup fired before its soft
 				      * expiry (should never happen); not
 				      * aggregated, counted here */
+	uint64_t hrtimer_no_expiry;  /* hrtimer records without an expiry
+				      * (LS_F_NO_EXPIRY): run time only */
 };
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
 

@@ -15,10 +15,11 @@ struct ls_ksyms {
 	size_t n, cap;
 };
 
-static int add(struct ls_ksyms *ks, uint64_t addr, const char *name)
+/* Room for one more symbol; first_cap when the table is empty. */
+static int reserve(struct ls_ksyms *ks, size_t first_cap)
 {
 	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 65536;
+		size_t cap = ks->cap ? ks->cap * 2 : first_cap;
 		struct sym *s = realloc(ks->syms, cap * sizeof(*s));
 
 		if (!s)
@@ -26,6 +27,13 @@ static int add(struct ls_ksyms *ks, uint64_t addr, const char *name)
 		ks->syms = s;
 		ks->cap = cap;
 	}
+	return 0;
+}
+
+static int add(struct ls_ksyms *ks, uint64_t addr, const char *name)
+{
+	if (reserve(ks, 65536))
+		return -1;
 	ks->syms[ks->n].addr = addr;
 	ks->syms[ks->n].name = strdup(name);
 	if (!ks->syms[ks->n].name)
@@ -78,6 +86,27 @@ fail:
 	ls_ksyms_free(ks);
 	errno = err;
 	return NULL;
+}
+
+struct ls_ksyms *ls_ksyms_new(void)
+{
+	return calloc(1, sizeof(struct ls_ksyms));
+}
+
+int ls_ksyms_add(struct ls_ksyms *ks, uint64_t addr, const char *name)
+{
+	char *copy;
+	size_t i;
+
+	if (reserve(ks, 64) || !(copy = strdup(name)))
+		return -1;
+	for (i = ks->n; i > 0 && ks->syms[i - 1].addr > addr; i--)
+		;
+	memmove(&ks->syms[i + 1], &ks->syms[i], (ks->n - i) * sizeof(*ks->syms));
+	ks->syms[i].addr = addr;
+	ks->syms[i].name = copy;
+	ks->n++;
+	return 0;
 }
 
 void ls_ksyms_free(struct ls_ksyms *ks)
