@@ -427,6 +427,7 @@ void ls_pair_line(struct ls_pair *p, int kind, const struct ls_ft_event *ev)
 	if (!c)
 		return;
 	cpu = (uint32_t)ev->cpu;
+	c->seen = true;
 	note_task(c, ev);
 	if (!row)
 		return;
@@ -525,6 +526,11 @@ size_t ls_pair_open(const struct ls_pair *p, const struct ls_pair_open **out)
 {
 	*out = p->open;
 	return p->nopen;
+}
+
+bool ls_pair_cpu_seen(const struct ls_pair *p, uint32_t cpu)
+{
+	return cpu < p->ncpus_alloc && p->cpus[cpu].seen;
 }
 
 const struct ls_ksyms *ls_pair_ksyms(const struct ls_pair *p)

@@ -50,6 +50,7 @@
 #ifndef LATSCOPE_OFFLINE_PAIR_H
 #define LATSCOPE_OFFLINE_PAIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "latscope/record.h"
@@ -132,6 +133,10 @@ int ls_pair_event(const struct ls_pair *p, size_t i, const char **name, uint64_t
 size_t ls_pair_others(const struct ls_pair *p, const struct ls_pair_other **out);
 /* Open spans listed by ls_pair_finish (at most LS_PAIR_OPEN_MAX). */
 size_t ls_pair_open(const struct ls_pair *p, const struct ls_pair_open **out);
+
+/* Whether the trace holds events of CPU cpu (it may list fewer CPUs than
+ * the machine had, e.g. a capture filtered by cpumask). */
+bool ls_pair_cpu_seen(const struct ls_pair *p, uint32_t cpu);
 
 /* Names for the views: the functions behind timer/callback keys (for
  * ls_names_set_ksyms) and the irq names the trace printed (for

@@ -46,6 +46,7 @@ struct ipi_wait {
 };
 
 struct cpu_state {
+	bool seen;                        /* an event of this CPU was read */
 	struct open_span hardirq, softirq, vector;
 	struct open_timer hrtimer[2];     /* [0] hard, [1] soft */
 	uint64_t raise_ts[LS_NR_SOFTIRQS];
