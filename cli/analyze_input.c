@@ -110,10 +110,9 @@ static void print_notes(json_object *n)
 		{ "hrtimer_no_expiry", "hrtimer expiries with no hrtimer_start of that timer in the "
 				       "trace: run time counted, lateness not known" },
 		{ "ipi_coalesced", "IPI sends served by an earlier send's handler run (coalesced)" },
-		{ "ipi_no_send", "IPI handler runs with no send in the trace" },
 		{ "wakeup_from_wakeup", "wakeups timed from sched_wakeup (no sched_waking in the "
 					"trace): later than the kernel's waking" },
-		{ "wakeup_repeated", "wakeups of tasks already waiting to run (the first counts)" },
+		{ "wakeup_repeated", "wakeups of tasks already waiting to run (the later counts)" },
 		{ "kvm_unknown_reason", "kvm exits with a reason no table knows (key \"other\")" },
 		{ "backwards", "spans ending before they began (dropped)" },
 		{ "lost_resets", "open spans dropped where ftrace lost events" },

@@ -4,33 +4,44 @@
  * on the sender -> the entry of the receiving vector's handler on each
  * target CPU, one struct ls_rec_ipi per delivery (record.h).
  *
- * Which vector receives a send does not depend on the callback's name
- * (kernels print the generic handler or the queued function there):
- *   callback 0x0 (smp_send_reschedule)        -> reschedule
- *   to its own CPU (irq_work_raise)           -> irq_work
- *   ipi_send_cpumask (smp_call_function_many) -> call_function
- *   ipi_send_cpu to another CPU               -> call_function_single
+ * Which handler serves a send, as bpf/ipi.bpf.c decides it:
+ *   callback 0x0 (smp_send_reschedule)              -> reschedule
+ *   generic_smp_call_function_single_interrupt       -> call_function or
+ *     (smp calls; 6.4-6.7 printed the queued            call_function_single,
+ *     function instead, always to another CPU)          one queue for both
+ *   anything else to the sender's own CPU (irq_work) -> irq_work
+ *   anything else                                    -> call_function(_single)
  * Sends queued on a CPU before its handler runs are served by that one
  * run: the first send gets the record, the others are counted in its
- * coalesced field (and in ipi_coalesced).
+ * coalesced field (and in ipi_coalesced). A handler run with no send in
+ * the trace counts as unpaired, once the trace has shown any send.
  */
 #include <string.h>
 
 #include "comms.h"
 #include "offline_pair_int.h"
 
-static const uint8_t slot_vector[IPI_SLOTS] = {
-	[IPI_CALL_FUNCTION] = LS_V_CALL_FUNCTION,
-	[IPI_CALL_FUNCTION_SINGLE] = LS_V_CALL_FUNCTION_SINGLE,
-	[IPI_RESCHEDULE] = LS_V_RESCHEDULE,
-	[IPI_IRQ_WORK] = LS_V_IRQ_WORK,
-};
+/* The receiving class of a handler's vector, or -1. */
+static int slot_of_vector(uint32_t vector)
+{
+	switch (vector) {
+	case LS_V_CALL_FUNCTION:
+	case LS_V_CALL_FUNCTION_SINGLE:
+		return IPI_CALL;
+	case LS_V_RESCHEDULE:
+		return IPI_RESCHEDULE;
+	case LS_V_IRQ_WORK:
+		return IPI_IRQ_WORK;
+	default:
+		return -1;
+	}
+}
 
 struct send {
 	uint64_t ts;
 	uint32_t pid, key, callsite;
 	uint16_t cpu;
-	bool mask;
+	bool smp_call;   /* callback generic_smp_call_function_single_interrupt */
 	const char *comm;
 	size_t comm_len;
 };
@@ -45,10 +56,10 @@ static void queue(struct ls_pair *p, const struct send *s, uint32_t target)
 		return;
 	if (!s->key)
 		slot = IPI_RESCHEDULE;
-	else if (target == s->cpu)
+	else if (!s->smp_call && target == s->cpu)
 		slot = IPI_IRQ_WORK;
 	else
-		slot = s->mask ? IPI_CALL_FUNCTION : IPI_CALL_FUNCTION_SINGLE;
+		slot = IPI_CALL;
 	w = &c->ipi[slot];
 	if (w->pending) {
 		w->count++;
@@ -125,9 +136,10 @@ static int queue_list_mask(struct ls_pair *p, const struct send *s, const char *
 
 void ls_pair_ipi_send(struct ls_pair *p, enum ev_handler h, const struct ls_ft_event *ev)
 {
+	static const char smp_call_fn[] = "generic_smp_call_function_single_interrupt";
 	struct send s = {
 		.ts = ev->ts, .pid = (uint32_t)ev->pid, .cpu = (uint16_t)ev->cpu,
-		.mask = h == H_IPI_SEND_CPUMASK, .comm = ev->comm, .comm_len = ev->comm_len,
+		.comm = ev->comm, .comm_len = ev->comm_len,
 	};
 	const char *v;
 	size_t n;
@@ -139,9 +151,11 @@ void ls_pair_ipi_send(struct ls_pair *p, enum ev_handler h, const struct ls_ft_e
 		ls_pair_malformed(p);
 		return;
 	}
+	s.smp_call = n >= sizeof(smp_call_fn) - 1 && !memcmp(v, smp_call_fn, sizeof(smp_call_fn) - 1) &&
+		     (n == sizeof(smp_call_fn) - 1 || v[sizeof(smp_call_fn) - 1] == '+');
 	if (!ls_ft_field_str(ev, "callsite", &v, &n) && ls_osyms_key(p->syms, v, n, &s.callsite))
 		s.callsite = 0;
-	if (!s.mask) {
+	if (h == H_IPI_SEND_CPU) {
 		if (ls_ft_field_u64(ev, "cpu", &cpu) || cpu >= LS_PAIR_MAX_CPUS) {
 			ls_pair_malformed(p);
 			return;
@@ -166,16 +180,15 @@ void ls_pair_ipi_send(struct ls_pair *p, enum ev_handler h, const struct ls_ft_e
 void ls_pair_ipi_receive(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
 			 uint32_t vector, uint64_t ts)
 {
+	int slot = slot_of_vector(vector);
 	struct ls_rec_ipi r;
-	struct ipi_wait *w = NULL;
+	struct ipi_wait *w;
 
-	for (int i = 0; i < IPI_SLOTS; i++)
-		if (slot_vector[i] == vector)
-			w = &c->ipi[i];
-	if (!w)
+	if (slot < 0)
 		return;
+	w = &c->ipi[slot];
 	if (!w->pending) {
-		p->st.ipi_no_send += p->ipi_seen;
+		p->st.unpaired[LS_K_IPI] += p->ipi_seen; /* no send we saw */
 		return;
 	}
 	w->pending = false;

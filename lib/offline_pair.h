@@ -36,8 +36,10 @@
  *    kvm_entry (old format "reason X rip ... info A B" has none); the
  *    reason name is turned back into the code (VMX or SVM table, flags
  *    such as FAILED_VMENTRY; a hex number when the kernel printed one).
- *  - wakeups start at sched_waking; a trace without it starts them at
- *    sched_wakeup (counted in wakeup_from_wakeup).
+ *  - wakeups start at sched_waking and take their target CPU (and the
+ *    culprit running there) from sched_wakeup; a task without a
+ *    sched_waking in the trace starts at sched_wakeup (counted in
+ *    wakeup_from_wakeup).
  * Timestamps: ftrace's SECS.FRAC (us or ns) and latency-format "Nus" are
  * ns already; raw counters (trace_clock counter, x86-tsc) are not time and
  * such events are skipped and counted.
@@ -78,9 +80,9 @@ struct ls_pair_stats {
 	uint64_t open_at_end[LS_K_MAX];
 	uint64_t hrtimer_no_expiry;  /* expiries with no hrtimer_start seen */
 	uint64_t ipi_coalesced;      /* sends served by another send's handler */
-	uint64_t ipi_no_send;        /* IPI handler runs with no send traced */
 	uint64_t wakeup_from_wakeup; /* wakeups timed from sched_wakeup */
-	uint64_t wakeup_repeated;    /* wakeups of a task already waiting to run */
+	uint64_t wakeup_repeated;    /* sched_waking of a task already waiting to
+				      * run: replaces the earlier one */
 	uint64_t kvm_unknown_reason; /* exit reasons not in the tables: key other */
 	uint64_t table_evictions;    /* timers/wakeups/threads lost to full tables */
 	uint64_t names_overflow;     /* function names beyond LS_OSYMS_MAX */

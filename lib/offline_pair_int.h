@@ -33,9 +33,9 @@ struct open_timer {
 	char comm[COMM_LEN];
 };
 
-/* IPIs sent to a CPU whose handler has not run yet, per receiving vector. */
-enum ipi_slot { IPI_CALL_FUNCTION, IPI_CALL_FUNCTION_SINGLE, IPI_RESCHEDULE, IPI_IRQ_WORK,
-		IPI_SLOTS };
+/* IPIs sent to a CPU whose handler has not run yet, per receiving class
+ * (call_function and call_function_single flush one queue: one class). */
+enum ipi_slot { IPI_CALL, IPI_RESCHEDULE, IPI_IRQ_WORK, IPI_SLOTS };
 
 struct ipi_wait {
 	bool pending;
@@ -68,12 +68,13 @@ struct armed_timer {
 
 /* A woken task (tid -> this) not switched in yet. */
 struct waiting_task {
-	uint64_t ts;                  /* sched_waking */
+	uint64_t ts;                  /* sched_waking (or _wakeup_new) */
 	uint64_t expiry;              /* LS_WF_TIMER: hard expiry, trace clock */
 	uint32_t culprit_pid, wflags;
 	int32_t prio, culprit_prio;   /* PRIO_UNKNOWN when not printed */
-	uint16_t waker_cpu, target_cpu;
-	char comm[COMM_LEN], culprit_comm[COMM_LEN];
+	uint16_t waker_cpu, target_cpu; /* target: from sched_wakeup(_new) */
+	uint8_t flags;                /* LS_F_* open on the waking CPU */
+	char culprit_comm[COMM_LEN];
 };
 
 /* A vCPU thread (tid -> this). */

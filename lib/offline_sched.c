@@ -2,7 +2,7 @@
 /*
  * Wakeup latency from ftrace text: sched_waking (or sched_wakeup_new) of a
  * task -> the sched_switch that runs it, one struct ls_rec_wakeup per
- * wakeup (record.h). sched_switch also keeps each CPU's current task (the
+ * wakeup (record.h), as bpf/sched.bpf.c pairs them. sched_switch also keeps each CPU's current task (the
  * culprit a wakeup waits behind) and tells offline_kvm.c when vCPU threads
  * leave and come back.
  *
@@ -110,9 +110,11 @@ static uint32_t sched_class(int32_t prio)
 	return prio < 0 ? LS_SCHED_DL : LS_SCHED_RT; /* deadline tasks show -1 */
 }
 
+/* Kernel prio as the record keeps it: deadline's -1 is 255 (as the BPF
+ * program's cast gives), not known is 0 (as it stores then). */
 static uint8_t prio_byte(int32_t prio)
 {
-	return prio == PRIO_UNKNOWN ? PRIO_BYTE_UNKNOWN : (uint8_t)prio;
+	return prio == PRIO_UNKNOWN ? 0 : (uint8_t)prio;
 }
 
 /* The woken task and its target CPU; -1 if the line does not parse. */
@@ -141,6 +143,28 @@ static int parse_waking(const struct ls_ft_event *ev, struct task_ref *t, uint32
 	return 0;
 }
 
+/* The wakeup picked its CPU: who runs there now is the culprit of any
+ * delay (sched_wakeup's target_cpu; sched_waking's is the task's last CPU,
+ * before the choice). */
+static void set_target(struct ls_pair *p, struct waiting_task *w, uint32_t target)
+{
+	const struct cpu_state *tc;
+
+	w->target_cpu = (uint16_t)target;
+	if (target >= p->ncpus_alloc || !p->cpus[target].curr_known)
+		return;
+	tc = &p->cpus[target];
+	w->culprit_pid = tc->curr_pid;
+	w->culprit_prio = tc->curr_prio;
+	memcpy(w->culprit_comm, tc->curr_comm, sizeof(w->culprit_comm));
+}
+
+/*
+ * As bpf/sched.bpf.c: sched_waking starts a wakeup (a later one replaces
+ * it), sched_wakeup sets its target, sched_wakeup_new does both. A trace
+ * without sched_waking (older kernels, or not enabled) starts wakeups at
+ * sched_wakeup instead, counted.
+ */
 static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 		   const struct ls_ft_event *ev)
 {
@@ -149,7 +173,6 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	uint32_t target;
 	uint64_t expiry = 0;
 	char comm[COMM_LEN] = "";
-	bool timer;
 	int how;
 
 	if (parse_waking(ev, &t, &target)) {
@@ -159,37 +182,36 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	note_comm(&t);
 	if (ls_pair_comm_known(t.comm, t.comm_len))
 		ls_pair_copy_comm(comm, t.comm, t.comm_len);
-	/* the sched_wakeup that follows a sched_waking adds nothing */
 	w = ls_pmap_get(p->wakeups, t.pid);
-	if (w) {
-		p->st.wakeup_repeated += h != H_SCHED_WAKEUP;
+	if (h == H_SCHED_WAKEUP && w) {
+		if (w->target_cpu == NO_CPU && target != NO_CPU)
+			set_target(p, w, target);
 		return;
 	}
-	timer = ls_pair_hrtimer_woke(c, t.pid, comm, &expiry);
-	w = ls_pmap_put(p->wakeups, t.pid, &how);
-	ls_pair_evicted(p, how);
 	if (h == H_SCHED_WAKEUP)
 		p->st.wakeup_from_wakeup++;
+	else if (w)
+		p->st.wakeup_repeated++;
+	w = ls_pmap_put(p->wakeups, t.pid, &how);
+	ls_pair_evicted(p, how);
+	memset(w, 0, sizeof(*w));
 	w->ts = ev->ts;
 	w->waker_cpu = (uint16_t)ev->cpu;
-	w->target_cpu = (uint16_t)target;
+	w->target_cpu = NO_CPU;
+	w->flags = (uint8_t)ls_pair_open_flags(c);
 	w->prio = t.prio;
-	memcpy(w->comm, comm, sizeof(w->comm));
-	w->wflags = (h == H_SCHED_WAKEUP_NEW ? LS_WF_NEW : 0) |
-		    (timer && expiry ? LS_WF_TIMER : 0);
-	w->expiry = expiry;
 	w->culprit_prio = PRIO_UNKNOWN;
-	if (target < p->ncpus_alloc && p->cpus[target].curr_known) {
-		const struct cpu_state *tc = &p->cpus[target];
-
-		w->culprit_pid = tc->curr_pid;
-		w->culprit_prio = tc->curr_prio;
-		memcpy(w->culprit_comm, tc->curr_comm, sizeof(w->culprit_comm));
-	}
+	if (h == H_SCHED_WAKEUP_NEW)
+		w->wflags = LS_WF_NEW;
+	else if (ls_pair_hrtimer_woke(c, t.pid, comm, &expiry) && expiry)
+		w->wflags = LS_WF_TIMER;
+	w->expiry = expiry;
+	if (h != H_SCHED_WAKING && target != NO_CPU)
+		set_target(p, w, target);
 }
 
-static void ran(struct ls_pair *p, uint32_t cpu, uint32_t tid, const struct waiting_task *w,
-		uint64_t ts)
+static void ran(struct ls_pair *p, uint32_t cpu, const struct task_ref *next,
+		const struct waiting_task *w, uint64_t ts)
 {
 	struct ls_rec_wakeup r;
 	uint32_t cls = sched_class(w->prio);
@@ -203,20 +225,24 @@ static void ran(struct ls_pair *p, uint32_t cpu, uint32_t tid, const struct wait
 	r.h.dur = ts - w->ts;
 	r.h.key = cls;
 	r.h.pid = w->culprit_pid;
-	r.h.arg = tid;
+	r.h.arg = next->pid;
 	r.h.cpu = (uint16_t)cpu;
 	r.h.kind = LS_K_WAKEUP;
+	r.h.flags = w->flags;
 	r.wflags = w->wflags;
 	if (w->target_cpu != NO_CPU && w->target_cpu != cpu)
 		r.wflags |= LS_WF_MIGRATED;
-	if (cls != LS_SCHED_NORMAL && w->culprit_prio != PRIO_UNKNOWN && w->prio < w->culprit_prio)
+	/* an RT/DL task woken onto a lower-priority one (not idle) */
+	if (cls != LS_SCHED_NORMAL && w->culprit_pid && w->culprit_prio != PRIO_UNKNOWN &&
+	    w->culprit_prio > w->prio)
 		r.wflags |= LS_WF_PREEMPT;
-	if ((r.wflags & LS_WF_TIMER) && ts >= w->expiry)
+	if (r.wflags & LS_WF_TIMER)
 		r.since_expiry = (int64_t)(ts - w->expiry);
 	r.waker_cpu = w->waker_cpu;
 	r.prio = prio_byte(w->prio);
 	r.culprit_prio = prio_byte(w->culprit_prio);
-	memcpy(r.comm, w->comm, sizeof(r.comm));
+	if (ls_pair_comm_known(next->comm, next->comm_len))
+		ls_pair_copy_comm(r.comm, next->comm, next->comm_len);
 	memcpy(r.culprit_comm, w->culprit_comm, sizeof(r.culprit_comm));
 	ls_pair_emit(p, &r.h);
 }
@@ -250,7 +276,7 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
 	w = ls_pmap_get(p->wakeups, next.pid);
 	if (w) {
-		ran(p, (uint32_t)ev->cpu, next.pid, w, ev->ts);
+		ran(p, (uint32_t)ev->cpu, &next, w, ev->ts);
 		ls_pmap_del(p->wakeups, next.pid);
 	}
 	c->curr_known = true;

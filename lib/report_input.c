@@ -154,7 +154,6 @@ static json_object *notes(const struct ls_pair_stats *s)
 
 	add_u64(o, "hrtimer_no_expiry", s->hrtimer_no_expiry);
 	add_u64(o, "ipi_coalesced", s->ipi_coalesced);
-	add_u64(o, "ipi_no_send", s->ipi_no_send);
 	add_u64(o, "wakeup_from_wakeup", s->wakeup_from_wakeup);
 	add_u64(o, "wakeup_repeated", s->wakeup_repeated);
 	add_u64(o, "kvm_unknown_reason", s->kvm_unknown_reason);

@@ -398,7 +398,11 @@ static void test_ipi(void **st)
 		"  bash-18537 [000] d.h1. 3919.148823: irq_work_exit: vector=246\n"
 		/* a handler run with no traced send */
 		"  <idle>-0 [001] d.h1. 3919.148900: reschedule_entry: vector=253\n"
-		"  <idle>-0 [001] d.h1. 3919.148901: reschedule_exit: vector=253\n";
+		"  <idle>-0 [001] d.h1. 3919.148901: reschedule_exit: vector=253\n"
+		/* 6.4-6.7 kernels printed the queued function of an smp call */
+		"  bash-18537 [000] ...1. 3919.148950: ipi_send_cpu: cpu=1 callsite=smp_call_function_single+0x10/0x20 callback=do_sync_core+0x0/0x30\n"
+		"  <idle>-0 [001] d.h1. 3919.148957: call_function_single_entry: vector=251\n"
+		"  <idle>-0 [001] d.h1. 3919.148958: call_function_single_exit: vector=251\n";
 	struct recs rs;
 	struct ls_pair *p = run(text, &rs);
 	const struct ls_pair_stats *s = ls_pair_stats(p);
@@ -407,8 +411,8 @@ static void test_ipi(void **st)
 	size_t nopen = ls_pair_open(p, &o);
 
 	(void)st;
-	/* 4 IPI records, 5 vector spans */
-	assert_int_equal(rs.n, 9);
+	/* 5 IPI records, 6 vector spans */
+	assert_int_equal(rs.n, 11);
 	i = &rs.r[0].i;
 	assert_rec(&i->h, LS_K_IPI, 1, US(3919, 148758), 12000,
 		   fn_key(p, "generic_smp_call_function_single_interrupt"), 18537, 0, 0);
@@ -429,9 +433,14 @@ static void test_ipi(void **st)
 	assert_rec(&i->h, LS_K_IPI, 0, US(3919, 148820), 2000,
 		   fn_key(p, "rto_push_irq_work_func"), 18537, 0, 0);
 	assert_int_equal(i->vector, LS_V_IRQ_WORK);
-	assert_int_equal(s->records[LS_K_IPI], 4);
+	i = &rs.r[9].i;
+	assert_rec(&i->h, LS_K_IPI, 1, US(3919, 148950), 7000, fn_key(p, "do_sync_core"), 18537,
+		   0, 0);
+	assert_int_equal(i->vector, LS_V_CALL_FUNCTION_SINGLE);
+	assert_int_equal(s->records[LS_K_IPI], 5);
 	assert_int_equal(s->ipi_coalesced, 1);
-	assert_int_equal(s->ipi_no_send, 1);
+	/* the handler run with no send */
+	assert_int_equal(s->unpaired[LS_K_IPI], 1);
 	/* the mask's send to CPU 2 was never served */
 	assert_int_equal(s->open_at_end[LS_K_IPI], 1);
 	assert_int_equal(nopen, 1);
@@ -448,7 +457,8 @@ static void test_wakeup(void **st)
 	static const char text[] =
 		"  <idle>-0 [001] d..2. 50.000000: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=CPU 0/KVM next_pid=7289 next_prio=120\n"
 		/* an RT task woken onto CPU 1 while a fair task runs there */
-		"  <idle>-0 [000] dNh4. 50.000010: sched_waking: comm=rt thread pid=500 prio=9 target_cpu=001\n"
+		"  <idle>-0 [000] dNh4. 50.000010: sched_waking: comm=rt thread pid=500 prio=9 target_cpu=000\n"
+		"  <idle>-0 [000] dNh4. 50.000012: sched_wakeup: comm=rt thread pid=500 prio=9 target_cpu=001\n"
 		"  CPU 0/KVM-7289 [001] d..2. 50.000030: sched_switch: prev_comm=CPU 0/KVM prev_pid=7289 prev_prio=120 prev_state=R+ ==> next_comm=rt thread next_pid=500 next_prio=9\n"
 		/* woken for CPU 1, runs on CPU 0: migrated */
 		"  <idle>-0 [000] d..4. 50.000040: sched_waking: comm=kworker/0:1 pid=33 prio=120 target_cpu=001\n"
@@ -457,7 +467,12 @@ static void test_wakeup(void **st)
 		/* a new task that never runs before the end */
 		"  bash-100 [001] d..4. 50.000060: sched_wakeup_new: comm=bash pid=101 prio=120 target_cpu=001\n"
 		/* a task switched in with no wakeup seen: nothing */
-		"  rt thread-500 [001] d..2. 50.000070: sched_switch: prev_comm=rt thread prev_pid=500 prev_prio=9 prev_state=S ==> next_comm=CPU 0/KVM next_pid=7289 next_prio=120\n";
+		"  rt thread-500 [001] d..2. 50.000070: sched_switch: prev_comm=rt thread prev_pid=500 prev_prio=9 prev_state=S ==> next_comm=CPU 0/KVM next_pid=7289 next_prio=120\n"
+		/* woken twice before it runs: the later waking counts; no
+		 * sched_wakeup: target and culprit unknown */
+		"  <idle>-0 [000] d..4. 50.000080: sched_waking: comm=ksoftirqd/1 pid=20 prio=120 target_cpu=001\n"
+		"  <idle>-0 [000] d..4. 50.000085: sched_waking: comm=ksoftirqd/1 pid=20 prio=120 target_cpu=001\n"
+		"  <idle>-0 [001] d..2. 50.000090: sched_switch: prev_comm=CPU 0/KVM prev_pid=7289 prev_prio=120 prev_state=R ==> next_comm=ksoftirqd/1 next_pid=20 next_prio=120\n";
 	struct recs rs;
 	struct ls_pair *p = run(text, &rs);
 	const struct ls_pair_stats *s = ls_pair_stats(p);
@@ -465,8 +480,9 @@ static void test_wakeup(void **st)
 	const struct ls_pair_open *o;
 
 	(void)st;
-	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.n, 3);
 	w = &rs.r[0].w;
+	/* target and culprit from sched_wakeup, not sched_waking's last CPU */
 	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 10), 20000, LS_SCHED_RT, 7289, 500, 0);
 	assert_int_equal(w->wflags, LS_WF_PREEMPT);
 	assert_int_equal(w->waker_cpu, 0);
@@ -478,6 +494,12 @@ static void test_wakeup(void **st)
 	assert_rec(&w->h, LS_K_WAKEUP, 0, US(50, 40), 10000, LS_SCHED_NORMAL, 500, 33, 0);
 	assert_int_equal(w->wflags, LS_WF_MIGRATED);
 	assert_string_equal(w->culprit_comm, "rt thread");
+	w = &rs.r[2].w;
+	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 85), 5000, LS_SCHED_NORMAL, 0, 20, 0);
+	assert_int_equal(w->wflags, 0);
+	assert_string_equal(w->comm, "ksoftirqd/1");
+	assert_string_equal(w->culprit_comm, "");
+	assert_int_equal(s->wakeup_repeated, 1);
 	assert_int_equal(s->open_at_end[LS_K_WAKEUP], 1);
 	assert_int_equal(ls_pair_open(p, &o), 1);
 	assert_int_equal(o[0].pid, 101);
@@ -507,7 +529,8 @@ static void test_wakeup_timer(void **st)
 	assert_int_equal(rs.r[0].h.kind, LS_K_HRTIMER);
 	assert_int_equal(rs.r[0].h.arg, 77);
 	w = &rs.r[1].w;
-	assert_rec(&w->h, LS_K_WAKEUP, 1, US(10, 31), 9000, LS_SCHED_NORMAL, 0, 77, 0);
+	/* waking in the timer callback: LS_F_IN_HRTIMER, as live */
+	assert_rec(&w->h, LS_K_WAKEUP, 1, US(10, 31), 9000, LS_SCHED_NORMAL, 0, 77, LS_F_IN_HRTIMER);
 	assert_int_equal(w->wflags, LS_WF_TIMER);
 	assert_true(w->since_expiry == 30000);
 	ls_pair_free(p);
@@ -661,7 +684,8 @@ static void test_seed004(void **st)
 	assert_rec(&rs.r[0].h, LS_K_HRTIMER, 17, 316004317563000ull, 3000, kvm_timer_fn, 0, 0,
 		   LS_F_NO_EXPIRY);
 	/* the qemu vCPU thread (prio 19: RT) woken by it, run 3 us later */
-	assert_rec(&rs.r[1].h, LS_K_WAKEUP, 17, 316004317565000ull, 3000, LS_SCHED_RT, 0, 77375, 0);
+	assert_rec(&rs.r[1].h, LS_K_WAKEUP, 17, 316004317565000ull, 3000, LS_SCHED_RT, 0, 77375,
+		   LS_F_IN_HRTIMER);
 	assert_string_equal(rs.r[1].w.comm, "qemu-system-x86");
 	k = &rs.r[2].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 17, 316004317579000ull, 11000, 44, 77375, 1, 0);
