@@ -107,8 +107,10 @@ static void print_notes(json_object *n)
 	static const struct {
 		const char *key, *text;
 	} notes[] = {
-		{ "hrtimer_no_expiry", "hrtimer expiries with no hrtimer_start of that timer in the "
-				       "trace: run time counted, lateness not known" },
+		{ "hrtimer_no_expiry", "hrtimer expiries with no (current) hrtimer_start of that "
+				       "timer in the trace: run time counted, lateness not known" },
+		{ "hrtimer_stale_expiry", "of them: expiry moved without an hrtimer_start (an "
+					  "earlier timer interrupt did not run the timer)" },
 		{ "ipi_coalesced", "IPI sends served by an earlier send's handler run (coalesced)" },
 		{ "wakeup_from_wakeup", "wakeups timed from sched_wakeup (no sched_waking in the "
 					"trace): later than the kernel's waking" },

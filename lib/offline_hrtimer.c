@@ -12,6 +12,10 @@
 #include "offline_pair_int.h"
 
 #define HRTIMER_MODE_SOFT 0x04 /* kernel's enum hrtimer_mode bit */
+/* An hrtimer interrupt this long after the soft expiry (trace clock) must
+ * have run the timer: ftrace's us rounding and the clock reads between
+ * the tracepoint and the expiry check stay well below. */
+#define STALE_MARGIN_NS 20000
 
 static bool is_wakeup_fn(const char *v, size_t n)
 {
@@ -73,6 +77,25 @@ static int soft_slot(const struct cpu_state *c, const struct ls_ft_event *ev, in
 	return c->softirq.open && c->softirq.key == 8 && !c->hardirq.open && !c->vector.open;
 }
 
+/*
+ * Is the expiry from hrtimer_start out of date? The kernel may move an
+ * armed timer's expiry without a new hrtimer_start (seen on 6.18 for the
+ * tick: ~2% of its expiries, one tick period later). A hard timer expires
+ * at the first hrtimer interrupt (local_timer) of its CPU whose clock has
+ * reached its soft expiry; if such an interrupt came before the one this
+ * expiry runs in, the timer was not due then: its expiry had moved.
+ * now - ts is the timer clock's offset to the trace clock.
+ */
+static bool stale(const struct cpu_state *c, const struct ls_ft_event *ev,
+		  const struct armed_timer *t, uint64_t now)
+{
+	uint64_t prev = c->vector.open && c->vector.key == LS_V_LOCAL_TIMER ? c->timer_irq[0]
+									: c->timer_irq[1];
+	int64_t due = t->softexpires - ((int64_t)now - (int64_t)ev->ts);
+
+	return prev && (int64_t)prev >= due + STALE_MARGIN_NS && prev < ev->ts;
+}
+
 static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls_ft_event *ev,
 			 uint64_t timer)
 {
@@ -92,6 +115,11 @@ static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls
 	    ls_osyms_key(p->syms, fn, fn_len, &key))
 		key = t ? t->key : 0;
 	soft = soft_slot(c, ev, t ? t->soft : -1);
+	if (t && !soft && stale(c, ev, t, now)) {
+		p->st.hrtimer_stale_expiry++;
+		ls_pmap_del(p->timers, timer);
+		t = NULL;
+	}
 	o = &c->hrtimer[soft];
 	if (o->open)
 		p->st.unpaired[LS_K_HRTIMER]++;

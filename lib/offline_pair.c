@@ -310,6 +310,10 @@ static void vector_event(struct ls_pair *p, const struct ev_row *row, struct cpu
 	if (field_u32(p, ev, "vector", &hw))
 		return;
 	span_begin(p, c, &c->vector, LS_K_VECTOR, ev, row->arg, hw);
+	if (row->arg == LS_V_LOCAL_TIMER) {
+		c->timer_irq[0] = c->timer_irq[1];
+		c->timer_irq[1] = ev->ts;
+	}
 	ls_pair_ipi_receive(p, c, cpu, row->arg, ev->ts);
 }
 

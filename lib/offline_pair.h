@@ -26,7 +26,12 @@
  *    expiry, which comes from the last hrtimer_start of that hrtimer
  *    pointer (same clock base as now=, so lateness is exact to the ns).
  *    Without one, the record carries LS_F_NO_EXPIRY: its run time counts,
- *    no lateness is reported (counted in hrtimer_no_expiry).
+ *    no lateness is reported (counted in hrtimer_no_expiry). The kernel
+ *    can move an armed timer's expiry without a new hrtimer_start (the
+ *    tick, on 6.18): a hard timer not run by an earlier hrtimer interrupt
+ *    (local_timer) of its CPU that came after its known expiry had moved,
+ *    and is treated the same (counted in hrtimer_stale_expiry). Without
+ *    irq_vectors events in the trace this cannot be seen.
  *  - hrtimer hard/soft: from hrtimer_start's mode (SOFT), else the
  *    irq-info column (softirq context), else whether a HRTIMER softirq is
  *    running on that CPU.
@@ -78,7 +83,9 @@ struct ls_pair_stats {
 	uint64_t records[LS_K_MAX];
 	uint64_t unpaired[LS_K_MAX];
 	uint64_t open_at_end[LS_K_MAX];
-	uint64_t hrtimer_no_expiry;  /* expiries with no hrtimer_start seen */
+	uint64_t hrtimer_no_expiry;  /* expiries with no hrtimer_start seen, or
+				      * a stale one (included) ... */
+	uint64_t hrtimer_stale_expiry; /* ... its expiry had moved since */
 	uint64_t ipi_coalesced;      /* sends served by another send's handler */
 	uint64_t wakeup_from_wakeup; /* wakeups timed from sched_wakeup */
 	uint64_t wakeup_repeated;    /* sched_waking of a task already waiting to

@@ -49,6 +49,7 @@ struct cpu_state {
 	bool seen;                        /* an event of this CPU was read */
 	struct open_span hardirq, softirq, vector;
 	struct open_timer hrtimer[2];     /* [0] hard, [1] soft */
+	uint64_t timer_irq[2];            /* the last two local_timer_entry */
 	uint64_t raise_ts[LS_NR_SOFTIRQS];
 	uint32_t raised;                  /* bit per vector: raise_ts valid */
 	/* the task running there, from the last event line / sched_switch */

@@ -153,6 +153,7 @@ static json_object *notes(const struct ls_pair_stats *s)
 	json_object *o = json_object_new_object();
 
 	add_u64(o, "hrtimer_no_expiry", s->hrtimer_no_expiry);
+	add_u64(o, "hrtimer_stale_expiry", s->hrtimer_stale_expiry);
 	add_u64(o, "ipi_coalesced", s->ipi_coalesced);
 	add_u64(o, "wakeup_from_wakeup", s->wakeup_from_wakeup);
 	add_u64(o, "wakeup_repeated", s->wakeup_repeated);

@@ -343,6 +343,45 @@ static void test_hrtimer(void **st)
 	ls_pair_free(p);
 }
 
+/* The tick's expiry moved without an hrtimer_start (seen on 6.18): a timer
+ * interrupt after its known expiry did not run it, so that expiry is not
+ * reported as lateness. */
+static void test_hrtimer_stale(void **st)
+{
+	static const char text[] =
+		/* the clock of now= is 1 s behind the trace clock */
+		"  a-1 [001] dNH4. 12.012027: hrtimer_start: hrtimer=00000000707b8211 function=tick_nohz_handler expires=11016000000 softexpires=11016000000 mode=ABS was_armed=0\n"
+		/* an interrupt 192 us after that expiry runs only another timer */
+		"  a-1 [001] d.h1. 12.016192: local_timer_entry: vector=236\n"
+		"  a-1 [001] d.h1. 12.016196: hrtimer_expire_entry: hrtimer=00000000630958bb function=hrtimer_wakeup now=11016192617\n"
+		"  a-1 [001] d.h1. 12.016199: hrtimer_expire_exit: hrtimer=00000000630958bb\n"
+		"  a-1 [001] d.h1. 12.016200: local_timer_exit: vector=236\n"
+		"  a-1 [001] d.h.. 12.020016: local_timer_entry: vector=236\n"
+		"  a-1 [001] d.h.. 12.020019: hrtimer_expire_entry: hrtimer=00000000707b8211 function=tick_nohz_handler now=11020016596\n"
+		"  a-1 [001] dNh.. 12.020029: hrtimer_expire_exit: hrtimer=00000000707b8211\n"
+		"  a-1 [001] dNh1. 12.020029: hrtimer_start: hrtimer=00000000707b8211 function=tick_nohz_handler expires=11024000000 softexpires=11024000000 mode=ABS was_armed=0\n"
+		"  a-1 [001] d.h.. 12.020030: local_timer_exit: vector=236\n"
+		/* the next one: its interrupt is the first after the expiry */
+		"  a-1 [001] d.h.. 12.024010: local_timer_entry: vector=236\n"
+		"  a-1 [001] d.h.. 12.024012: hrtimer_expire_entry: hrtimer=00000000707b8211 function=tick_nohz_handler now=11024010000\n"
+		"  a-1 [001] dNh.. 12.024015: hrtimer_expire_exit: hrtimer=00000000707b8211\n"
+		"  a-1 [001] d.h.. 12.024016: local_timer_exit: vector=236\n";
+	struct recs rs;
+	struct ls_pair *p = run(text, &rs);
+	const struct ls_pair_stats *s = ls_pair_stats(p);
+
+	(void)st;
+	assert_int_equal(s->records[LS_K_HRTIMER], 3);
+	assert_int_equal(rs.r[2].h.kind, LS_K_HRTIMER);
+	assert_true(rs.r[2].h.flags & LS_F_NO_EXPIRY);
+	assert_int_equal(rs.r[4].h.kind, LS_K_HRTIMER);
+	assert_false(rs.r[4].h.flags & LS_F_NO_EXPIRY);
+	assert_true(rs.r[4].t.late == 10000);
+	assert_int_equal(s->hrtimer_stale_expiry, 1);
+	assert_int_equal(s->hrtimer_no_expiry, 2); /* and the sleeper's */
+	ls_pair_free(p);
+}
+
 /* trace-cmd's hrtimer plugin: "hrtimer=0x... now=N function=f/0x0", and
  * the soft slot taken from a running HRTIMER softirq when there is no
  * irq-info column and no start. */
@@ -777,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hrtimer),
+		cmocka_unit_test(test_hrtimer_stale),
 		cmocka_unit_test(test_hrtimer_plugin),
 		cmocka_unit_test(test_ipi),
 		cmocka_unit_test(test_wakeup),
