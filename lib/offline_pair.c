@@ -367,9 +367,9 @@ static void note_format(struct ls_pair *p, const struct ls_ft_event *ev)
 {
 	struct ls_pair_stats *st = &p->st;
 
-	st->ts_kinds |= 1u << ev->ts_kind;
-	if (!st->first_ts || ev->ts < st->first_ts)
+	if (!st->ts_kinds || ev->ts < st->first_ts)
 		st->first_ts = ev->ts;
+	st->ts_kinds |= 1u << ev->ts_kind;
 	if (ev->ts > st->last_ts)
 		st->last_ts = ev->ts;
 	st->with_flags += ev->flags_len > 0;

@@ -6,8 +6,10 @@
 
 #include "pair_map.h"
 
+#define FIRST_LOG2 8 /* slots at first; doubled while below the cap */
+
 struct ls_pmap {
-	unsigned log2;
+	unsigned log2, max_log2;
 	size_t mask;
 	size_t count, limit;
 	size_t vsize;
@@ -16,28 +18,45 @@ struct ls_pmap {
 	unsigned char *vals;
 };
 
-struct ls_pmap *ls_pmap_new(unsigned slots_log2, size_t value_size)
+/* Slot arrays of 2^log2 slots; 0 or -1 (ENOMEM, m unchanged). */
+static int alloc_slots(struct ls_pmap *m, unsigned log2)
+{
+	size_t n = (size_t)1 << log2;
+	uint64_t *keys = calloc(n, sizeof(*keys));
+	uint8_t *used = calloc(n, 1);
+	unsigned char *vals = calloc(n, m->vsize);
+
+	if (!keys || !used || !vals) {
+		free(keys);
+		free(used);
+		free(vals);
+		return -1;
+	}
+	m->keys = keys;
+	m->used = used;
+	m->vals = vals;
+	m->log2 = log2;
+	m->mask = n - 1;
+	m->limit = n / 4 * 3;
+	m->count = 0;
+	return 0;
+}
+
+struct ls_pmap *ls_pmap_new(unsigned max_log2, size_t value_size)
 {
 	struct ls_pmap *m;
-	size_t n;
 
-	if (slots_log2 < 4 || slots_log2 > 24 || !value_size) {
+	if (max_log2 < 4 || max_log2 > 24 || !value_size) {
 		errno = EINVAL;
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	n = (size_t)1 << slots_log2;
-	m->log2 = slots_log2;
-	m->mask = n - 1;
-	m->limit = n / 4 * 3;
+	m->max_log2 = max_log2;
 	m->vsize = value_size;
-	m->keys = calloc(n, sizeof(*m->keys));
-	m->used = calloc(n, 1);
-	m->vals = calloc(n, value_size);
-	if (!m->keys || !m->used || !m->vals) {
-		ls_pmap_free(m);
+	if (alloc_slots(m, max_log2 < FIRST_LOG2 ? max_log2 : FIRST_LOG2)) {
+		free(m);
 		return NULL;
 	}
 	return m;
@@ -81,6 +100,33 @@ void *ls_pmap_get(const struct ls_pmap *m, uint64_t key)
 	return m->used[i] ? val(m, i) : NULL;
 }
 
+/* Doubles the slots (entries rehashed); 0, or -1 when out of memory, in
+ * which case the table stays as it was (and evicts, as when full). */
+static int grow(struct ls_pmap *m)
+{
+	struct ls_pmap old = *m;
+
+	if (alloc_slots(m, m->log2 + 1)) {
+		*m = old;
+		return -1;
+	}
+	for (size_t i = 0; i <= old.mask; i++) {
+		size_t j;
+
+		if (!old.used[i])
+			continue;
+		j = probe(m, old.keys[i]);
+		m->used[j] = 1;
+		m->keys[j] = old.keys[i];
+		memcpy(val(m, j), old.vals + i * old.vsize, old.vsize);
+		m->count++;
+	}
+	free(old.keys);
+	free(old.used);
+	free(old.vals);
+	return 0;
+}
+
 void *ls_pmap_put(struct ls_pmap *m, uint64_t key, int *how)
 {
 	size_t i = probe(m, key);
@@ -90,6 +136,8 @@ void *ls_pmap_put(struct ls_pmap *m, uint64_t key, int *how)
 		return val(m, i);
 	}
 	*how = LS_PMAP_NEW;
+	if (m->count >= m->limit && m->log2 < m->max_log2 && !grow(m))
+		i = probe(m, key);
 	if (m->count >= m->limit) {
 		/* Full: drop the first entry at or after the new key's home
 		 * slot (one is near: 3/4 of the slots are used). */

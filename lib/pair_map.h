@@ -4,9 +4,8 @@
  * values, for the offline pairing engine's cross-event state: armed
  * hrtimers, woken tasks waiting to run, vCPU threads.
  *
- * The capacity is fixed at creation and the table never grows, so memory
- * stays constant whatever the size of the input (and the slot arrays are
- * only touched, hence resident, as far as they are used). When the table
+ * The table grows with use up to a capacity fixed at creation and never
+ * beyond, so memory stays bounded whatever the size of the input. When it
  * is full, an insert drops the entry nearest the new key's home slot and
  * reports the eviction, which the caller counts: state for a key that
  * never comes back (a timer freed without a cancel) cannot pile up.
@@ -22,11 +21,13 @@
 
 struct ls_pmap;
 
-/* 2^slots_log2 slots (4..24) of value_size bytes; NULL on ENOMEM/EINVAL. */
-struct ls_pmap *ls_pmap_new(unsigned slots_log2, size_t value_size);
+/* At most 2^max_log2 slots (4..24) of value_size bytes, 3/4 of them
+ * usable; NULL on ENOMEM/EINVAL. */
+struct ls_pmap *ls_pmap_new(unsigned max_log2, size_t value_size);
 void ls_pmap_free(struct ls_pmap *m);
 
-/* The value of key, or NULL. Valid until the next put or del. */
+/* The value of key, or NULL. Valid until the next put or del (which may
+ * move entries). */
 void *ls_pmap_get(const struct ls_pmap *m, uint64_t key);
 
 #define LS_PMAP_FOUND   0 /* key was present: its value */

@@ -45,7 +45,7 @@ static void add_str(json_object *o, const char *k, const char *v)
 static json_object *format(const struct ls_ft_counts *c, const struct ls_pair_stats *s)
 {
 	json_object *o = json_object_new_object();
-	char ts[32] = "";
+	char ts[64] = ""; /* all three: "seconds, latency-format us, raw counter" */
 
 	add_str(o, "kind", ls_ft_kind_name(ls_ft_classify(c)));
 	add_str(o, "tracer", c->tracer);
