@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* latscope status: daemon health at a glance. */
 #include <stdio.h>
+#include <time.h>
 
 #include "args.h"
 #include "fmt.h"
@@ -130,6 +131,85 @@ static void print_classes(json_object *r)
 	table_free(t);
 }
 
+/* A unix time in ns as local "YYYY-MM-DD HH:MM:SS". */
+static const char *fmt_when(char buf[FMT_LEN], uint64_t unix_ns)
+{
+	time_t t = (time_t)(unix_ns / 1000000000u);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, FMT_LEN, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, FMT_LEN, "-");
+	return buf;
+}
+
+static void print_restored(json_object *res)
+{
+	const char *file = jget_str(res, "file"), *ver = jget_str(res, "saved_by_version");
+	json_object *same = jget(res, "same_boot", json_type_boolean);
+	char when[FMT_LEN], series[FMT_LEN], recs[FMT_LEN];
+	uint64_t saved;
+
+	printf("%-11s restored from %s saved at %s (latscoped %s%s): %s series, %s records\n",
+	       "", file ? file : "-",
+	       jget_u64(res, "saved_unix_ns", &saved) ? fmt_when(when, saved) : "-",
+	       ver ? ver : "-", same && !json_object_get_boolean(same) ? ", before a reboot" : "",
+	       jstr_u64(res, "series", series), jstr_u64(res, "agg_records", recs));
+}
+
+/* Persistence: where, how often, what was restored or moved aside. */
+static void print_state(json_object *r)
+{
+	json_object *st = jget(r, "state", json_type_object), *res;
+	json_object *on = jget(st, "enabled", json_type_boolean);
+	const char *file = jget_str(st, "file"), *why = jget_str(st, "disabled_reason");
+	const char *aside = jget_str(st, "moved_aside"), *notes = jget_str(st, "notes");
+	const char *err = jget_str(st, "last_error");
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], ago[FMT_LEN];
+	uint64_t since, last, errs = 0;
+
+	if (!st)
+		return;
+	if (!file)
+		printf("%-11s off (latscoped --state-dir): statistics are lost at exit\n", "state");
+	else if (why || (on && !json_object_get_boolean(on)))
+		printf("%-11s %sOFF: %s%s\n", "state", fmt_alert_on(), why ? why : "-",
+		       fmt_alert_off());
+	else
+		printf("%-11s %s, saved every %ss: %s saves%s%s, %s errors\n", "state", file,
+		       jstr_u64(st, "interval_s", b1), jstr_u64(st, "saves", b2),
+		       jget_u64(st, "last_save_unix_ns", &last) ? ", last at " : "",
+		       jget_u64(st, "last_save_unix_ns", &last) ? fmt_when(ago, last) : "",
+		       jstr_u64(st, "save_errors", b3));
+	if (jget_u64(st, "save_errors", &errs) && errs && err)
+		printf("%-11s %slast save error: %s%s\n", "", fmt_alert_on(), err, fmt_alert_off());
+	if ((res = jget(st, "restored", json_type_object)))
+		print_restored(res);
+	if (aside)
+		printf("%-11s %sunusable state file moved to %s: %s%s\n", "", fmt_alert_on(),
+		       aside, jget_str(st, "moved_aside_reason") ? jget_str(st, "moved_aside_reason")
+		       : "-", fmt_alert_off());
+	if (notes)
+		printf("%-11s note: %s\n", "", notes);
+	if (jget_u64(st, "stats_since_unix_ns", &since))
+		printf("%-11s statistics since %s\n", "", fmt_when(b1, since));
+}
+
+static void print_metrics_export(json_object *r)
+{
+	json_object *m = jget(r, "metrics_export", json_type_object);
+	const char *tf = jget_str(m, "textfile");
+	char iv[FMT_LEN], w[FMT_LEN], e[FMT_LEN];
+	uint64_t errs = 0;
+
+	if (!tf)
+		return;
+	jget_u64(m, "write_errors", &errs);
+	printf("%-11s %s every %ss: %s writes, %s%s errors%s\n", "metrics", tf,
+	       jstr_u64(m, "interval_s", iv), jstr_u64(m, "writes", w),
+	       errs ? fmt_alert_on() : "", jstr_u64(m, "write_errors", e),
+	       errs ? fmt_alert_off() : "");
+}
+
 static int human(json_object *r)
 {
 	char b[FMT_LEN];
@@ -143,6 +223,8 @@ static int human(json_object *r)
 	       jstr_u64(r, "unpaired", b));
 	print_rings(r);
 	print_agg(r);
+	print_state(r);
+	print_metrics_export(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

@@ -10,6 +10,8 @@
 #include "agg.h"
 #include "ksyms.h"
 #include "tracer.h"
+#include "persist.h"
+#include "metrics.h"
 
 struct ls_rates {
 	uint64_t ts_ns;
@@ -30,6 +32,11 @@ struct ls_daemon {
 	struct ls_counters total;    /* their sum */
 	struct ls_rates rates;
 	unsigned drain_ms;
+	uint64_t started_unix_ns;        /* this process's start */
+	uint64_t stats_since_unix_ns;    /* start of the statistics (restored) */
+	struct ls_counters counters_base; /* restored totals, added to total */
+	struct ls_persist persist;
+	struct ls_metrics_export metrics;
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* From the rings into the aggregator (and the capture file), and the
  * kernel-side counters into totals and rates. */
-#include <string.h>
 #include "daemon.h"
 
 int ls_daemon_on_record(void *ctx, void *data, size_t size)
@@ -28,7 +27,8 @@ void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns)
 
 	if (ls_tracer_counters(&d->tracer, d->per_cpu))
 		return;
-	memset(&d->total, 0, sizeof(d->total));
+	/* a restored state's totals are the base: counters never go back */
+	d->total = d->counters_base;
 	for (cpu = 0; cpu < d->tracer.ncpus; cpu++)
 		for (k = 0; k < LS_K_MAX; k++) {
 			d->total.events[k] += d->per_cpu[cpu].events[k];

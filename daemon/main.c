@@ -32,6 +32,10 @@ struct opts {
 	unsigned drain_ms;
 	size_t max_series;
 	const char *record_path;
+	const char *state_dir;
+	unsigned state_interval;
+	const char *metrics_textfile;
+	unsigned metrics_interval;
 };
 
 static void usage(FILE *f)
@@ -49,6 +53,13 @@ static void usage(FILE *f)
 "      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
 "      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
 "      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
+"      --state-dir DIR     keep the statistics in DIR/latscope.state: restore at start, save\n"
+"                          periodically and at exit (default: $STATE_DIRECTORY when systemd\n"
+"                          sets it, else none: statistics start empty and are not saved)\n"
+"      --state-interval SEC  seconds between saves, 1..86400 (default 60)\n"
+"      --metrics-textfile PATH  write Prometheus metrics to PATH (must end in .prom) for\n"
+"                          node_exporter's textfile collector; removed at exit\n"
+"      --metrics-interval SEC  seconds between textfile writes, 1..86400 (default 15)\n"
 "  -l, --log-level LEVEL   error, warn, info (default), debug\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n");
@@ -75,7 +86,8 @@ static int bad(const char *opt, const char *val, const char *want)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD };
+	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD,
+	       O_STATE_DIR, O_STATE_INT, O_MTEXT, O_MINT };
 	static const struct option lo[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, O_LIVE },
@@ -86,6 +98,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "drain-ms", required_argument, NULL, O_DRAIN },
 		{ "max-series", required_argument, NULL, O_SERIES },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "state-dir", required_argument, NULL, O_STATE_DIR },
+		{ "state-interval", required_argument, NULL, O_STATE_INT },
+		{ "metrics-textfile", required_argument, NULL, O_MTEXT },
+		{ "metrics-interval", required_argument, NULL, O_MINT },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -133,6 +149,30 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_series = v;
 			break;
 		case O_RECORD: o->record_path = optarg; break;
+		case O_STATE_DIR:
+			if (!*optarg)
+				return bad("--state-dir", optarg, "a directory");
+			o->state_dir = optarg;
+			break;
+		case O_STATE_INT:
+			if (parse_uint(optarg, 1, 86400, &v))
+				return bad("--state-interval", optarg, "seconds 1..86400");
+			o->state_interval = v;
+			break;
+		case O_MTEXT: {
+			size_t n = strlen(optarg);
+
+			if (n < 6 || strcmp(optarg + n - 5, ".prom") || optarg[n - 6] == '/')
+				return bad("--metrics-textfile", optarg,
+					   "a file name ending in .prom (node_exporter reads only those)");
+			o->metrics_textfile = optarg;
+			break;
+		}
+		case O_MINT:
+			if (parse_uint(optarg, 1, 86400, &v))
+				return bad("--metrics-interval", optarg, "seconds 1..86400");
+			o->metrics_interval = v;
+			break;
 		case 'l':
 			if ((lvl = ls_log_parse_level(optarg)) < 0)
 				return bad("--log-level", optarg, "error, warn, info or debug");
@@ -147,6 +187,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "latscoped: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (!o->state_dir)
+		o->state_dir = ls_persist_default_dir();
 	if (o->live_sec && !o->foreground) {
 		fprintf(stderr, "latscoped: --live needs --foreground\n");
 		return -1;
@@ -154,12 +196,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int add_fd(int epfd, struct ls_ep *tag)
@@ -274,6 +321,8 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
 				ls_server_tick(srv, mono_ns());
+				ls_persist_tick(d, mono_ns());
+				ls_metrics_tick(d, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);
 				break;
@@ -295,7 +344,8 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.socket_path = DEFAULT_SOCKET, .socket_mode = 0660, .drain_ms = 10,
-		.max_series = 65536,
+		.max_series = 65536, .state_interval = LS_STATE_INTERVAL_DEFAULT,
+		.metrics_interval = LS_METRICS_INTERVAL_DEFAULT,
 		.tracer = { .cpus_per_shard = 8, .ring_bytes = 4u << 20 },
 	};
 	struct ls_server_opts so = { .listen_fd = -1 };
@@ -320,9 +370,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d.started_mono_ns = mono_ns();
+	d.started_unix_ns = d.stats_since_unix_ns = clock_ns(CLOCK_REALTIME);
 	d.drain_ms = o.drain_ms;
+	d.persist.dir_fd = -1;
+	d.persist.dir = o.state_dir;
+	d.persist.interval_s = o.state_interval;
+	d.metrics.textfile = o.metrics_textfile;
+	d.metrics.interval_s = o.metrics_interval;
 	d.agg = ls_agg_new(o.max_series);
-	if (!d.agg)
+	if (!d.agg || ls_persist_start(&d, o.max_series))
 		goto out;
 	ls_daemon_ksyms_init(&d);
 	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
@@ -348,8 +404,15 @@ int main(int argc, char **argv)
 	if (ls_server_open(&srv, &so, epfd, ls_methods_handle, &d))
 		goto out;
 	ls_daemon_refresh(&d, mono_ns());
+	/* a textfile that cannot be written is a configuration error: say so now */
+	if (d.metrics.textfile && ls_metrics_export(&d)) {
+		log_err("exiting: --metrics-textfile cannot be written");
+		goto out;
+	}
 	log_info("serving on %s", o.socket_path);
 	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, o.live_sec);
+	ls_persist_save(&d);
+	ls_metrics_stop(&d);
 out:
 	ls_server_close(srv);
 	if (d.tracer.skel)
@@ -357,6 +420,7 @@ out:
 	ls_tracer_stop(&d.tracer);
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
+	ls_persist_stop(&d);
 	ls_agg_free(d.agg);
 	ls_names_set_ksyms(NULL);
 	ls_ksyms_free(d.ksyms);

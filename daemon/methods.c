@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The socket methods of docs/protocol.md: status, cpus, hist, keys. */
+/* The socket methods of docs/protocol.md: status, cpus, hist, keys,
+ * timers, metrics. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,12 +119,34 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(agg, "unknown_kind", st.unknown_kind);
 	add_u64(agg, "malformed", d->malformed);
 	json_object_object_add(o, "agg", agg);
+	json_object_object_add(o, "state", ls_persist_status(d));
+	if (d->metrics.textfile)
+		json_object_object_add(o, "metrics_export", ls_metrics_status(d));
 	if (d->capture) {
 		json_object *cap = json_object_new_object();
 
 		add_u64(cap, "write_errors", d->capture_errors);
 		json_object_object_add(o, "capture", cap);
 	}
+	return o;
+}
+
+/* Prometheus text in a JSON string: the CLI prints it raw. */
+static json_object *metrics(struct ls_daemon *d, struct ls_err *err)
+{
+	json_object *o;
+	size_t len;
+	char *text = ls_metrics_render(d, &len);
+
+	if (!text) {
+		ls_err_set(err, LS_E_INTERNAL, "out of memory rendering the metrics");
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "content_type",
+			       json_object_new_string("text/plain; version=0.0.4"));
+	json_object_object_add(o, "text", json_object_new_string_len(text, (int)len));
+	free(text);
 	return o;
 }
 
@@ -202,13 +225,18 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "metrics")) {
+		if (ls_req_check_members(rq, none, err))
+			return NULL;
+		return metrics(d, err);
+	}
 	if (!strcmp(rq->method, "keys")) {
 		if (ls_req_check_members(rq, keys_p, err) || get_class(rq, &cls, err) ||
 		    get_cpu(rq, d, &cpu, err))
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, metrics)",
 		   rq->method);
 	return NULL;
 }

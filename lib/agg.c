@@ -171,14 +171,14 @@ static struct ls_series *create(struct ls_agg *a, uint32_t cls, uint32_t cpu,
  * if needed: at most one such series per (cls, cpu).
  */
 static struct ls_series *lookup(struct ls_agg *a, uint32_t cls, uint32_t cpu,
-				uint32_t key)
+				uint32_t key, uint64_t nvalues)
 {
 	struct slot *slot = probe(a, cls, cpu, key);
 
 	if (slot->idx1)
 		return series_at(a, slot->idx1 - 1);
 	if (a->nseries >= a->max_series && key != LS_KEY_OTHER) {
-		a->st.series_overflow++;
+		a->st.series_overflow += nvalues;
 		slot = probe(a, cls, cpu, LS_KEY_OTHER);
 		if (slot->idx1)
 			return series_at(a, slot->idx1 - 1);
@@ -202,10 +202,35 @@ static void note_cpu(struct ls_agg *a, uint32_t cpu)
 static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v)
 {
-	struct ls_series *s = lookup(a, cls, cpu, key);
+	struct ls_series *s = lookup(a, cls, cpu, key, 1);
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+}
+
+bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
+		     const struct ls_hist *h)
+{
+	struct ls_series *s;
+
+	if (!h->count)
+		return true;
+	note_cpu(a, cpu);
+	s = lookup(a, cls, cpu, key, h->count);
+	return s && ls_hist_merge(&s->h, h);
+}
+
+void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st)
+{
+	a->st.records += st->records;
+	for (int k = 0; k < LS_K_MAX; k++)
+		a->st.records_by_kind[k] += st->records_by_kind[k];
+	a->st.unknown_kind += st->unknown_kind;
+	a->st.series_overflow += st->series_overflow;
+	a->st.alloc_failures += st->alloc_failures;
+	a->st.wakeup_before_soft += st->wakeup_before_soft;
+	if (st->max_cpu_seen > a->st.max_cpu_seen)
+		a->st.max_cpu_seen = st->max_cpu_seen;
 }
 
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,

@@ -37,6 +37,12 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v);
 
+/* Persistence (lib/state.c): add a saved histogram to series (cls, cpu,
+ * key), folded into `other` past the cap like single values (its count
+ * added to series_overflow then); false on ENOMEM. */
+bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
+		     const struct ls_hist *h);
+
 /* Iterate all series; order unspecified. Return non-zero from fn to stop. */
 typedef int (*ls_series_fn)(const struct ls_series *s, void *ctx);
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx);
@@ -61,5 +67,8 @@ struct ls_agg_stats {
 				      * (LS_F_NO_EXPIRY): run time only */
 };
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
+/* Add saved stats to the running ones (series is ignored: it is counted
+ * live; max_cpu_seen takes the larger). */
+void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st);
 
 #endif

@@ -39,3 +39,12 @@ const char *ls_comm_get(uint32_t pid, char *buf, size_t len)
 	pthread_mutex_unlock(&lock);
 	return r;
 }
+
+void ls_comm_foreach(void (*fn)(uint32_t pid, const char *comm, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (table[i].pid)
+			fn(table[i].pid, table[i].comm, ctx);
+	pthread_mutex_unlock(&lock);
+}

@@ -13,5 +13,7 @@
 void ls_comm_note(uint32_t pid, const char *comm, size_t maxlen);
 /* The comm last seen for pid, copied into buf; NULL if unknown. */
 const char *ls_comm_get(uint32_t pid, char *buf, size_t len);
+/* Every known (pid, comm), for saving them (lib/state.c). */
+void ls_comm_foreach(void (*fn)(uint32_t pid, const char *comm, void *ctx), void *ctx);
 
 #endif

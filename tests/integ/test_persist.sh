@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Persistence across restarts (latscoped --state-dir). A known workload
+# (timer_probe: one thread, N timed sleeps) gives a series that no other
+# task feeds: its histogram must come back bit for bit after a SIGTERM
+# restart, and after a SIGKILL that followed a periodic save. Counters and
+# the other histograms must come back at least as large as before, bucket by
+# bucket. A corrupt, truncated or foreign state file is moved aside with a
+# warning and the daemon starts fresh; a second daemon on the same state
+# directory is refused.
+set -u
+. "$(dirname "$0")/lib.sh"
+STATE=$LS_TMP/state
+FILE=$STATE/latscope.state
+N=150
+jq_true() { jq -e "$@" >/dev/null; }  # a jq condition as a check
+
+status() { req '{"method":"status"}' | jq -c .result; }
+hist() { req "{\"method\":\"hist\",\"class\":\"$1\"${2:+,\"key\":$2}}"; }
+# probe TAG: run timer_probe, sets tid_TAG
+probe() {
+	"$BUILD/tests/integ/timer_probe" $N 1000 "$LS_TMP/probe.$1" || not_ok "timer_probe ran"
+	read -r tid _ <"$LS_TMP/probe.$1"
+	eval "tid_$1=$tid"
+}
+# ge_buckets BEFORE AFTER: every bucket of BEFORE's hist result is in AFTER
+# with at least its count, and AFTER's count >= BEFORE's.
+ge_buckets() {
+	jq -e -n --argjson a "$1" --argjson b "$2" '
+		($b.result.count >= $a.result.count) and
+		([$a.result.buckets[] as $x | ($b.result.buckets[] |
+			select(.lo_ns == $x.lo_ns) | .count) // 0 | . ] as $after |
+		 [range(0; $a.result.buckets | length)] |
+		 all(. as $i | $after[$i] >= $a.result.buckets[$i].count))' >/dev/null
+}
+# wait_save AFTER_NS: until a periodic save later than AFTER_NS (10 s max)
+wait_save() {
+	local i
+	for i in $(seq 1 50); do
+		[ "$(status | jq '.state.last_save_unix_ns // 0')" -gt "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# --- 1: run, SIGTERM, restart ----------------------------------------------
+start_daemon --state-dir "$STATE" --state-interval 1
+probe a
+h_a=$(hist hrtimer_wakeup "$tid_a")
+c_a=$(jq .result.count <<<"$h_a")
+check "probe thread's wakeups recorded ($c_a of $N; the sandbox may hide a few from BPF)" \
+	test "$c_a" -ge $((N * 9 / 10))
+s1=$(status)
+h_soft1=$(hist softirq)
+h_vec1=$(hist vector)
+cpus1=$(req '{"method":"cpus"}')
+stop_daemon; check "SIGTERM: latscoped exits 0" test $? -eq 0
+check "state file written, mode 0600" test "$(stat -c %a "$FILE" 2>/dev/null)" = 600
+check "no temporary file left" test ! -e "$FILE.tmp"
+
+start_daemon --state-dir "$STATE" --state-interval 1
+h_a2=$(hist hrtimer_wakeup "$tid_a")
+s2=$(status)
+check "restart: the probe thread's histogram is identical (count $(jq .result.count <<<"$h_a2"), sum, min, max, percentiles, every bucket)" \
+	test "$(jq -S .result <<<"$h_a")" = "$(jq -S .result <<<"$h_a2")"
+check "restart: its key keeps the task name ($(jq -r .result.key.name <<<"$h_a2"))" \
+	test "$(jq -r .result.key.name <<<"$h_a2")" = "timer_probe-$tid_a"
+for k in events records agg.records; do
+	b=$(jq ".$k" <<<"$s1"); a=$(jq ".$k" <<<"$s2")
+	check "restart: status $k $a >= $b before" test "$a" -ge "$b"
+done
+check "restart: restored event total ($(jq .state.restored.events <<<"$s2")) >= before ($(jq .events <<<"$s1"))" \
+	test "$(jq .state.restored.events <<<"$s2")" -ge "$(jq .events <<<"$s1")"
+check "restart: agg.records >= records still holds" \
+	test "$(jq .agg.records <<<"$s2")" -ge "$(jq .records <<<"$s2")"
+check "restart: statistics start kept from the first run" \
+	test "$(jq .state.stats_since_unix_ns <<<"$s2")" -eq "$(jq .state.stats_since_unix_ns <<<"$s1")"
+check "restart: softirq histogram kept, bucket by bucket" ge_buckets "$h_soft1" "$(hist softirq)"
+check "restart: vector histogram kept, bucket by bucket" ge_buckets "$h_vec1" "$(hist vector)"
+cpus2=$(req '{"method":"cpus"}')
+check "restart: per-CPU counts of every class >= before" jq_true -n --argjson a "$cpus1" --argjson b "$cpus2" '
+	[$a.result.cpus[] as $c | $c.classes | to_entries[] | . as $e |
+	 ($b.result.cpus[] | select(.cpu == $c.cpu) | .classes[$e.key].count) >= $e.value.count] | all'
+human=$("$BUILD/latscope" --socket "$SOCK" status)
+check "latscope status says where the statistics were restored from" \
+	grep -q "restored from $FILE saved at" <<<"$human"
+
+# --- 2: a second daemon on the same state directory is refused -----------
+"$BUILD/latscoped" -f --socket "$LS_TMP/sock2" --state-dir "$STATE" 2>"$LS_TMP/second.log"
+rc=$?
+check "second latscoped on the same state dir refused (exit $rc: $(tail -1 "$LS_TMP/second.log"))" \
+	grep -q "in use by another latscoped" "$LS_TMP/second.log"
+
+# --- 3: SIGKILL after a periodic save ------------------------------------
+probe b
+h_b=$(hist hrtimer_wakeup "$tid_b")
+s3=$(status)
+t=$(date +%s%N)
+check "a periodic save happened after the probe (--state-interval 1)" wait_save "$t"
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+start_daemon --state-dir "$STATE" --state-interval 1
+s4=$(status)
+check "after SIGKILL: the second probe's histogram is identical" \
+	test "$(jq -S .result <<<"$h_b")" = "$(jq -S .result <<<"$(hist hrtimer_wakeup "$tid_b")")"
+check "after SIGKILL: the first run's probe is still identical" \
+	test "$(jq -S .result <<<"$h_a")" = "$(jq -S .result <<<"$(hist hrtimer_wakeup "$tid_a")")"
+for k in events records; do
+	b=$(jq ".$k" <<<"$s3"); a=$(jq ".state.restored.$k" <<<"$s4")
+	check "after SIGKILL: restored $k $a >= $b read before the save" test "$a" -ge "$b"
+done
+stop_daemon; check "latscoped exits 0" test $? -eq 0
+
+# --- 4: unusable files are moved aside, the daemon starts fresh ----------
+# damage NAME CMD: apply CMD to the state file, restart, expect a warning
+# naming WHY, the damaged bytes kept aside, and empty statistics.
+damage() {
+	local name=$1 why=$2; shift 2
+	rm -f "$STATE"/latscope.state.corrupt-*
+	"$@"
+	cp "$FILE" "$LS_TMP/damaged"
+	start_daemon --state-dir "$STATE"
+	local aside; aside=$(ls "$STATE"/latscope.state.corrupt-* 2>/dev/null | head -1)
+	local s; s=$(status)
+	check "$name: warning logged ($(grep -o 'warn: state file.*' "$LS_TMP/daemon.log" | head -1))" \
+		grep -q "warn: state file $FILE unusable ($why" "$LS_TMP/daemon.log"
+	check "$name: file moved aside unchanged (${aside##*/})" cmp -s "$aside" "$LS_TMP/damaged"
+	check "$name: status names it" test "$(jq -r .state.moved_aside <<<"$s")" = "$aside"
+	check "$name: started fresh (no restore, probe series gone)" test \
+		"$(jq .state.restored <<<"$s")" = null -a \
+		"$(hist hrtimer_wakeup "$tid_a" | jq -r .error.code)" = not_found
+	stop_daemon; check "$name: latscoped exits 0, fresh state saved" test $? -eq 0 -a -s "$FILE"
+}
+flip() { printf '\x5a' | dd of="$FILE" bs=1 seek=$(($(stat -c %s "$FILE") / 2)) conv=notrunc 2>/dev/null; }
+cut_half() { truncate -s $(($(stat -c %s "$FILE") / 2)) "$FILE"; }
+foreign() { printf '[latscope]\nsocket = /run/x.sock\n' >"$FILE"; }
+damage "corrupt byte" "body checksum mismatch" flip
+damage "truncated" "truncated" cut_half
+damage "foreign file" "not a latscope state file" foreign
+
+# --- 5: the default: systemd's $STATE_DIRECTORY, else no persistence ------
+STATE_DIRECTORY="$LS_TMP/sd:/unused" start_daemon
+check "no --state-dir: \$STATE_DIRECTORY (first entry) is used" \
+	test "$(status | jq -r .state.file)" = "$LS_TMP/sd/latscope.state"
+stop_daemon; check "...and saved to at exit" test -s "$LS_TMP/sd/latscope.state"
+unset STATE_DIRECTORY
+start_daemon
+check "neither: persistence off" test "$(status | jq .state.enabled)" = false
+stop_daemon
+summary
