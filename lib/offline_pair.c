@@ -239,21 +239,21 @@ static int field_u32(struct ls_pair *p, const struct ls_ft_event *ev, const char
 
 static void note_irq_name(struct ls_pair *p, uint32_t irq, const struct ls_ft_event *ev)
 {
+	char name[IRQ_NAME_LEN], *slot;
 	const char *v;
 	size_t n;
-	char *name;
 	int how;
 
 	if (ls_ft_field_text(ev, "name", &v, &n) || !n)
 		return;
-	name = ls_pmap_get(p->irqs, irq);
-	if (name && strlen(name) == (n < IRQ_NAME_LEN ? n : IRQ_NAME_LEN - 1) &&
-	    !memcmp(name, v, strlen(name)))
-		return;
-	name = ls_pmap_put(p->irqs, irq, &how);
 	n = n < IRQ_NAME_LEN ? n : IRQ_NAME_LEN - 1;
 	memcpy(name, v, n);
 	name[n] = '\0';
+	slot = ls_pmap_get(p->irqs, irq);
+	if (slot && !strcmp(slot, name))
+		return;
+	slot = ls_pmap_put(p->irqs, irq, &how);
+	memcpy(slot, name, n + 1);
 }
 
 static void irq_event(struct ls_pair *p, enum ev_handler h, struct cpu_state *c, uint32_t cpu,
