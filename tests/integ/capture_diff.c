@@ -304,6 +304,9 @@ int main(int argc, char **argv)
 	       groups, bad_groups, pairs, by_kind[LS_K_HARDIRQ], by_kind[LS_K_SOFTIRQ],
 	       by_kind[LS_K_VECTOR], by_kind[LS_K_HRTIMER], far,
 	       pairs ? 100.0 * far / pairs : 0.0, tol_us, late_cmp, late_stale, late_bad);
+	free(live.v);
+	free(off.v);
+	free(excluded);
 	if (bad_groups || late_bad || pairs < MIN_SPANS || 100.0 * far > MAX_FAR_PCT * pairs ||
 	    100.0 * late_stale > MAX_STALE_PCT * late_cmp) {
 		printf("FAIL: %s\n", pairs < MIN_SPANS ? "too few spans compared" :
