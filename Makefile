@@ -114,7 +114,7 @@ $(BUILD)/tests/fuzz_offline_pair: tests/fuzz/fuzz_offline_pair.c $(LIB_SRCS) $(w
 	$(CLANG) $(FUZZ_CFLAGS) $(JSON_CFLAGS) -o $@ tests/fuzz/fuzz_offline_pair.c $(LIB_SRCS) $(JSON_LIBS) -lpthread -lm
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) -lpthread -lm
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) $(LIBBPF_LIBS) -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread -lm

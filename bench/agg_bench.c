@@ -20,6 +20,8 @@
 #include "../lib/hist.c"
 #include "../lib/agg.c"
 #include "../lib/comms.c"
+#include "../lib/agg_kvm.c"
+#include "../lib/kvm_reasons.c"
 
 #define BUF_RECS (1u << 20)   /* generated once, replayed until done */
 #define WARMUP_RECS BUF_RECS

@@ -27,6 +27,7 @@ struct task_struct {
 	int pid;
 	int tgid;
 	char comm[16];
+	struct task_struct *group_leader;
 } __attribute__((preserve_access_index));
 
 struct hrtimer_sleeper {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* latscope status: daemon health at a glance. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "args.h"
@@ -101,6 +102,33 @@ static void print_agg(json_object *r)
 	printf(",\n%-11s %s series overflow, %s alloc failures, %s unknown kind\n",
 	       "", jstr_u64(agg, "series_overflow", ovf),
 	       jstr_u64(agg, "alloc_failures", af), jstr_u64(agg, "unknown_kind", uk));
+}
+
+/* The KVM programs' state and their thread table. */
+static void print_kvm(json_object *r)
+{
+	json_object *k = jget(r, "kvm", json_type_object);
+	const char *state = jget_str(k, "state");
+	char th[FMT_LEN], max[FMT_LEN], open[FMT_LEN], un[FMT_LEN];
+	uint64_t untracked = 0;
+
+	if (!state)
+		return;
+	if (strcmp(state, "attached")) {
+		printf("%-11s %s: %s\n", "kvm", state, jget_str(k, "reason") ?
+		       jget_str(k, "reason") : "-");
+		return;
+	}
+	jget_u64(k, "untracked", &untracked);
+	printf("%-11s attached (%s, types from %s), %s vCPU threads tracked of %s,\n"
+	       "%-11s %s exits open, %s%s untracked events%s%s\n", "kvm",
+	       jget_str(k, "exit_program") ? jget_str(k, "exit_program") : "-",
+	       jget_str(k, "types_from") ? jget_str(k, "types_from") : "-",
+	       jstr_u64(k, "threads", th), jstr_u64(k, "threads_max", max), "",
+	       jstr_u64(k, "open_exits", open), untracked ? fmt_alert_on() : "",
+	       jstr_u64(k, "untracked", un), untracked ?
+	       "  <-- thread table full: raise latscoped --kvm-threads" : "",
+	       untracked ? fmt_alert_off() : "");
 }
 
 static void print_classes(json_object *r)
@@ -225,6 +253,7 @@ static int human(json_object *r)
 	print_agg(r);
 	print_state(r);
 	print_metrics_export(r);
+	print_kvm(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

@@ -29,6 +29,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_hist,
 	&cmd_keys,
 	&cmd_timers,
+	&cmd_kvm,
 	&cmd_metrics,
 	&cmd_analyze,
 	&cmd_help,

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "names.h"
 #include "server.h"
+#include "tracer_kvm.h"
 
 #define DEFAULT_SOCKET "/run/latscope/latscope.sock"
 
@@ -52,6 +53,7 @@ static void usage(FILE *f)
 "      --cpus-per-ring N   CPUs sharing one ring, power of two (default 8)\n"
 "      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
 "      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
+"      --kvm-threads N     vCPU threads tracked at once, 16..1048576 (default 4096)\n"
 "      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
 "      --state-dir DIR     keep the statistics in DIR/latscope.state: restore at start, save\n"
 "                          periodically and at exit (default: $STATE_DIRECTORY when systemd\n"
@@ -87,7 +89,7 @@ static int bad(const char *opt, const char *val, const char *want)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD,
-	       O_STATE_DIR, O_STATE_INT, O_MTEXT, O_MINT };
+	       O_STATE_DIR, O_STATE_INT, O_MTEXT, O_MINT, O_KVM_THREADS };
 	static const struct option lo[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, O_LIVE },
@@ -102,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "state-interval", required_argument, NULL, O_STATE_INT },
 		{ "metrics-textfile", required_argument, NULL, O_MTEXT },
 		{ "metrics-interval", required_argument, NULL, O_MINT },
+		{ "kvm-threads", required_argument, NULL, O_KVM_THREADS },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -149,6 +152,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_series = v;
 			break;
 		case O_RECORD: o->record_path = optarg; break;
+		case O_KVM_THREADS:
+			if (parse_uint(optarg, 16, 1u << 20, &v))
+				return bad("--kvm-threads", optarg, "a number 16..1048576");
+			o->tracer.kvm_threads = v;
+			break;
 		case O_STATE_DIR:
 			if (!*optarg)
 				return bad("--state-dir", optarg, "a directory");
@@ -320,6 +328,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_tracer_drain(&d->tracer);
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
+				ls_kvm_reprobe(&d->tracer);
 				ls_server_tick(srv, mono_ns());
 				ls_persist_tick(d, mono_ns());
 				ls_metrics_tick(d, mono_ns());

@@ -10,6 +10,8 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "report_kvm.h"
+#include "tracer_kvm.h"
 
 static uint64_t mono_ns(void)
 {
@@ -112,6 +114,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(o, "drops", sum_k(d->total.drops));
 	add_u64(o, "unpaired", sum_k(d->total.unpaired));
 	json_object_object_add(o, "by_class", by_class(&d->total));
+	json_object_object_add(o, "kvm", ls_kvm_status(t));
 	add_u64(agg, "records", st.records);
 	add_u64(agg, "series", st.series);
 	add_u64(agg, "series_overflow", st.series_overflow);
@@ -192,14 +195,44 @@ static int get_key(const struct ls_req *rq, uint32_t cls, int64_t *key, struct l
 	return 0;
 }
 
+/* kvm parameters: vm (tgid), vcpu, sort. */
+static int get_kvm(const struct ls_req *rq, int64_t *vm, int64_t *vcpu,
+		   enum ls_kvm_sort *sort, struct ls_err *err)
+{
+	const char *name = NULL;
+	uint64_t v;
+	int r;
+
+	*vm = *vcpu = -1;
+	*sort = LS_KVM_SORT_DEFAULT;
+	if ((r = ls_req_uint(rq, "vm", UINT32_MAX, &v, err)) < 0)
+		return -1;
+	if (r)
+		*vm = (int64_t)v;
+	if ((r = ls_req_uint(rq, "vcpu", UINT32_MAX, &v, err)) < 0)
+		return -1;
+	if (r)
+		*vcpu = (int64_t)v;
+	if ((r = ls_req_str(rq, "sort", &name, err)) < 0)
+		return -1;
+	if (r && ls_kvm_sort_parse(name, sort)) {
+		ls_err_set(err, LS_E_BAD_PARAMS, "sort: unknown \"%.40s\" (one of: "
+			   LS_KVM_SORT_NAMES ")", name);
+		return -1;
+	}
+	return 0;
+}
+
 static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struct ls_err *err)
 {
 	static const char *const none[] = { NULL };
 	static const char *const cpu_only[] = { "cpu", NULL };
 	static const char *const hist_p[] = { "class", "cpu", "key", NULL };
 	static const char *const keys_p[] = { "class", "cpu", NULL };
+	static const char *const kvm_p[] = { "vm", "vcpu", "sort", NULL };
+	enum ls_kvm_sort sort;
 	uint32_t cls;
-	int64_t cpu, key;
+	int64_t cpu, key, vm, vcpu;
 
 	/* serve from up-to-date data: pull whatever the rings hold now */
 	if (strcmp(rq->method, "status"))
@@ -236,7 +269,12 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, metrics)",
+	if (!strcmp(rq->method, "kvm")) {
+		if (ls_req_check_members(rq, kvm_p, err) || get_kvm(rq, &vm, &vcpu, &sort, err))
+			return NULL;
+		return ls_report_kvm(d->agg, vm, vcpu, sort);
+	}
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, metrics, kvm)",
 		   rq->method);
 	return NULL;
 }

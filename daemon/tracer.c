@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include "latscope.skel.h"
 #include "tracer.h"
+#include "tracer_kvm.h"
 #include "log.h"
 
 struct ls_pcpu_value { /* layout prefix of struct ls_pcpu in bpf/common.bpf.h */
@@ -61,6 +62,8 @@ static int probe_programs(struct ls_tracer *t)
 
 		ps->name = bpf_program__name(p);
 		ps->family = family_of(tp);
+		if (ls_kvm_claim(p, ps))
+			continue;
 		if (!kernel_has_tp(vmlinux, tp)) {
 			bpf_program__set_autoload(p, false);
 			snprintf(ps->reason, sizeof(ps->reason),
@@ -189,6 +192,9 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
+	err = ls_kvm_prepare(t, o->kvm_threads);
+	if (err)
+		return err;
 	err = create_rings(t);
 	if (err)
 		return err;
@@ -203,6 +209,7 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	if (err)
 		return err;
 	attach_all(t);
+	ls_kvm_start(t);
 	if (!t->nattached) {
 		log_err("no BPF program could be attached");
 		return -ENOENT;
@@ -241,6 +248,7 @@ void ls_tracer_stop(struct ls_tracer *t)
 {
 	unsigned i;
 
+	ls_kvm_stop(t);
 	ring_buffer__free(t->rb);
 	for (i = 0; t->links && i < t->nprogs; i++)
 		bpf_link__destroy(t->links[i]);

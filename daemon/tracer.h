@@ -18,11 +18,12 @@ struct ls_tracer_opts {
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	unsigned kvm_threads;    /* vCPU threads tracked at once; 0 = default */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, kvm */
 	bool attached;
 	char reason[112];    /* why not attached */
 };
@@ -40,6 +41,7 @@ struct ls_tracer {
 	struct bpf_link **links;   /* parallel to progs; NULL = not attached */
 	unsigned nprogs, nattached;
 	void *pcpu_buf;            /* scratch for reading the per-CPU map */
+	struct ls_kvm *kvm;        /* KVM programs' own instance (tracer_kvm.c) */
 };
 
 /* Returns 0, or -errno with the reason logged. sample_fn gets every record. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "agg_kvm.h"
 #include "comms.h"
 
 #define CHUNK_BITS 6
@@ -31,6 +32,7 @@ struct ls_agg {
 	struct ls_series **chunks;
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
 static size_t nslots(const struct ls_agg *a)
@@ -86,6 +88,7 @@ void ls_agg_free(struct ls_agg *a)
 		free(a->chunks[c]);
 	free(a->chunks);
 	free(a->slots);
+	ls_kvm_table_free(a->kvm);
 	free(a);
 }
 
@@ -269,6 +272,37 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		a->st.wakeup_before_soft++;
 }
 
+/*
+ * One KVM exit feeds the generic series by (cpu, reason): its cost (unless
+ * still open at the end of an offline trace) and the guest run that ended
+ * in it; and the KVM table, which keeps the VM, vCPU and ISA axes.
+ */
+static void add_kvm(struct ls_agg *a, const struct ls_rec_kvm *r)
+{
+	const struct ls_rec *h = &r->h;
+
+	if (!(r->kflags & LS_KVM_F_OPEN))
+		add_value(a, LS_K_KVM_EXIT, h->cpu, h->key, h->dur);
+	if (r->guest_ns)
+		add_value(a, LS_K_KVM_GUEST, h->cpu, h->key, r->guest_ns);
+	if (ls_agg_kvm_get(a))
+		ls_kvm_table_add(a->kvm, r);
+	else
+		a->st.alloc_failures++;
+}
+
+const struct ls_kvm_table *ls_agg_kvm(const struct ls_agg *a)
+{
+	return a->kvm;
+}
+
+struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
+{
+	if (!a->kvm)
+		a->kvm = ls_kvm_table_new(a->max_series);
+	return a->kvm;
+}
+
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
@@ -289,6 +323,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		break;
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
+		break;
+	case LS_K_KVM_EXIT:
+		add_kvm(a, (const struct ls_rec_kvm *)r);
 		break;
 	default:
 		a->st.unknown_kind++;

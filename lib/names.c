@@ -15,6 +15,7 @@
 #include "agg.h"
 #include "names.h"
 #include "comms.h"
+#include "kvm_reasons.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -27,6 +28,8 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_HRTIMER_LATE] = "hrtimer_late",
 	[LS_K_HRTIMER_EARLY] = "hrtimer_early",
 	[LS_K_HRTIMER_WAKEUP] = "hrtimer_wakeup",
+	[LS_K_KVM_EXIT] = "kvm_exit",
+	[LS_K_KVM_GUEST] = "kvm_guest",
 };
 
 static const struct ls_ksyms *ksyms;
@@ -47,6 +50,11 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx)
 static int is_timer_fn_class(uint32_t cls)
 {
 	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY;
+}
+
+static int is_kvm_class(uint32_t cls)
+{
+	return cls == LS_K_KVM_EXIT || cls == LS_K_KVM_GUEST;
 }
 
 static const char *const softirq_names[LS_NR_SOFTIRQS] = {
@@ -222,6 +230,8 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%u", key);
 		return buf;
+	} else if (is_kvm_class(cls)) {
+		return ls_kvm_reason_name(ls_kvm_isa_hint(), key, buf, len);
 	}
 	if (name)
 		snprintf(buf, len, "%s", name);
@@ -295,6 +305,10 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 			return -1;
 		*key = (uint32_t)addr;
 		return 0;
+	} else if (is_kvm_class(cls)) {
+		unsigned isa = ls_kvm_isa_hint();
+
+		return ls_kvm_reason_parse(s, &isa, key);
 	}
 	if (i < 0)
 		return -1;

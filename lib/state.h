@@ -34,6 +34,7 @@ enum ls_sec_type {
 	LS_SEC_COUNTERS = 3,  /* kernel counter totals per kind */
 	LS_SEC_COMMS = 4,     /* pid -> comm, to name pid keys (not critical) */
 	/* 5: reserved for the windows family's worst-N windows */
+	LS_SEC_KVM = 6,       /* the aggregator's KVM table (not critical) */
 };
 
 struct ls_state_comm {

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg_kvm.h"
 #include "comms.h"
+#include "kvm_reasons.h"
 #include "lebuf.h"
 #include "state_sections.h"
 
@@ -110,22 +112,14 @@ struct save_ctx {
 	uint64_t nseries;
 };
 
-static int save_series(const struct ls_series *se, void *p)
+/* u32 nbuckets; u64 count, sum, min, max; the non-empty buckets. */
+static void put_hist(struct ls_wbuf *w, const struct ls_hist *h)
 {
-	struct save_ctx *c = p;
-	struct ls_wbuf *w = c->w;
-	const struct ls_hist *h = &se->h;
 	size_t nb_off;
 	uint32_t nb = 0;
 	uint64_t n;
 	int i;
 
-	if (!h->count) /* a series whose only value failed to allocate */
-		return 0;
-	c->nseries++;
-	put_u32(w, se->cls);
-	put_u32(w, se->cpu);
-	put_u32(w, se->key);
 	nb_off = w->len;
 	put_u32(w, 0);
 	put_u64(w, h->count);
@@ -140,6 +134,20 @@ static int save_series(const struct ls_series *se, void *p)
 		nb++;
 	}
 	patch(w, nb_off, nb, 4);
+}
+
+static int save_series(const struct ls_series *se, void *p)
+{
+	struct save_ctx *c = p;
+	struct ls_wbuf *w = c->w;
+
+	if (!se->h.count) /* a series whose only value failed to allocate */
+		return 0;
+	c->nseries++;
+	put_u32(w, se->cls);
+	put_u32(w, se->cpu);
+	put_u32(w, se->key);
+	put_hist(w, &se->h);
 	return w->oom;
 }
 
@@ -263,6 +271,128 @@ static int load_agg(struct ls_rbuf *r, struct ls_state *s, struct ls_state_msg *
 	return LS_STATE_OK;
 }
 
+/* --- KVM ----------------------------------------------------------------- */
+
+#define KVM_H_COST 1u
+#define KVM_H_ON_CPU 2u
+#define KVM_H_GUEST 4u
+
+static int save_kvm_series(const struct ls_kvm_series *se, void *p)
+{
+	struct save_ctx *c = p;
+	struct ls_wbuf *w = c->w;
+	uint32_t mask = (se->cost.count ? KVM_H_COST : 0) |
+			(se->on_cpu.count ? KVM_H_ON_CPU : 0) |
+			(se->guest.count ? KVM_H_GUEST : 0);
+
+	if (!mask && !se->open)
+		return 0;
+	c->nseries++;
+	put_u32(w, se->tgid);
+	put_u32(w, se->vcpu);
+	put_u32(w, se->reason);
+	put_u32(w, se->isa);
+	put_str(w, se->comm, sizeof(se->comm));
+	put_u64(w, se->open);
+	put_u64(w, se->open_guest);
+	put_u64(w, se->open_guest_ns);
+	put_u32(w, mask);
+	if (mask & KVM_H_COST)
+		put_hist(w, &se->cost);
+	if (mask & KVM_H_ON_CPU)
+		put_hist(w, &se->on_cpu);
+	if (mask & KVM_H_GUEST)
+		put_hist(w, &se->guest);
+	return w->oom;
+}
+
+static void save_kvm(struct ls_wbuf *w, const struct ls_state *s)
+{
+	const struct ls_kvm_table *t = ls_agg_kvm(s->agg);
+	struct save_ctx c = { .w = w };
+	struct ls_kvm_stats st;
+	size_t n_off;
+
+	ls_kvm_table_stats(t, &st);
+	put_u64(w, st.records);
+	put_u64(w, st.overflow);
+	put_u64(w, st.alloc_failures);
+	n_off = w->len;
+	put_u64(w, 0);
+	ls_kvm_table_foreach(t, save_kvm_series, &c);
+	patch(w, n_off, c.nseries, 8);
+}
+
+/* One saved series into se (histograms allocated), checked. */
+static int load_kvm_series(struct ls_rbuf *r, struct ls_kvm_series *se, uint64_t i,
+			   struct ls_state_msg *m)
+{
+	struct ls_hist *hists[] = { &se->cost, &se->on_cpu, &se->guest };
+	uint32_t mask;
+	char id[80];
+	int rc = LS_STATE_OK;
+
+	se->tgid = get_u32(r);
+	se->vcpu = get_u32(r);
+	se->reason = get_u32(r);
+	se->isa = (uint8_t)get_u32(r);
+	get_str(r, se->comm, sizeof(se->comm));
+	se->open = get_u64(r);
+	se->open_guest = get_u64(r);
+	se->open_guest_ns = get_u64(r);
+	mask = get_u32(r);
+	snprintf(id, sizeof(id), "kvm series %llu (vm %u vcpu %u %s reason %u)",
+		 (unsigned long long)i, se->tgid, se->vcpu, ls_kvm_isa_name(se->isa), se->reason);
+	if (r->short_read)
+		return ls_state_invalid(m, "%s: truncated", id);
+	if (se->isa > LS_KVM_ISA_SVM || mask > 7 || (!mask && !se->open))
+		return ls_state_invalid(m, "%s: bad isa or histogram mask", id);
+	for (unsigned h = 0; !rc && h < 3; h++)
+		if (mask & (1u << h))
+			rc = load_hist(r, hists[h], id, m);
+	if (!rc && (se->open_guest > se->open || se->open_guest > se->guest.count ||
+		    se->open_guest_ns > se->guest.sum))
+		rc = ls_state_invalid(m, "%s: open exits disagree with the guest histogram", id);
+	return rc;
+}
+
+static int load_kvm(struct ls_rbuf *r, struct ls_state *s, struct ls_state_msg *m)
+{
+	struct ls_kvm_stats st = { 0 };
+	struct ls_kvm_table *t;
+	uint64_t n;
+
+	st.records = get_u64(r);
+	st.overflow = get_u64(r);
+	st.alloc_failures = get_u64(r);
+	n = get_u64(r);
+	if (r->short_read)
+		return ls_state_invalid(m, "kvm: truncated");
+	if (!st.records && !n)
+		return LS_STATE_OK;
+	t = ls_agg_kvm_get(s->agg);
+	if (!t)
+		return LS_STATE_NOMEM;
+	ls_kvm_table_add_stats(t, &st);
+	for (uint64_t i = 0; i < n; i++) {
+		struct ls_kvm_series se = { 0 };
+		int rc;
+
+		ls_hist_init(&se.cost);
+		ls_hist_init(&se.on_cpu);
+		ls_hist_init(&se.guest);
+		rc = load_kvm_series(r, &se, i, m);
+		if (!rc && !ls_kvm_table_merge(t, &se))
+			rc = LS_STATE_NOMEM;
+		ls_hist_free(&se.cost);
+		ls_hist_free(&se.on_cpu);
+		ls_hist_free(&se.guest);
+		if (rc)
+			return rc;
+	}
+	return LS_STATE_OK;
+}
+
 /* --- COMMS --------------------------------------------------------------- */
 
 struct comms_ctx {
@@ -339,5 +469,8 @@ const struct ls_state_section ls_state_sections[] = {
 	{ LS_SEC_AGG, 1, true, false, "aggregator", save_agg, load_agg },
 	/* names are hints: an older reader may drop them */
 	{ LS_SEC_COMMS, 1, false, false, "comms", save_comms, load_comms },
+	/* an older reader drops the KVM view's table (the kvm_exit/kvm_guest
+	 * series stay, in the aggregator section) */
+	{ LS_SEC_KVM, 1, false, false, "kvm", save_kvm, load_kvm },
 };
 const size_t ls_state_nsections = sizeof(ls_state_sections) / sizeof(ls_state_sections[0]);

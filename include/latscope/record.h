@@ -195,9 +195,18 @@ struct ls_rec_kvm {
 	__u64 off_cpu_ns; /* part of h.dur the thread was switched out */
 	__u32 tgid;       /* the VM: its VMM process */
 	__u8 isa;         /* LS_KVM_ISA_* */
-	__u8 pad[3];
+	__u8 kflags;      /* LS_KVM_F_* */
+	__u8 pad[2];
 	char comm[16];    /* VMM process comm */
 };
+
+/*
+ * ls_rec_kvm.kflags. LS_KVM_F_OPEN: the exit had no kvm_entry before the end
+ * of the input (offline analysis of a finished trace; never set live):
+ * h.dur and off_cpu_ns mean nothing, guest_ns is the guest run that ended in
+ * this exit. Aggregation counts it as open and keeps its guest time.
+ */
+#define LS_KVM_F_OPEN (1u << 0)
 
 /* Size of a record of this kind in a ring or capture file; 0 = unknown. */
 static inline __u32 ls_rec_size(__u32 kind)
