@@ -23,6 +23,7 @@
 #include "offline_pair.h"
 #include "report.h"
 #include "report_input.h"
+#include "report_kvm.h"
 
 #define MAX_VIEWS 32
 #define MAX_SERIES 65536 /* latscoped's default --max-series */
@@ -124,9 +125,17 @@ static json_object *build_keys(const struct analyze *a, uint32_t cls, struct ls_
 	return ls_report_keys(a->agg, cls, a->cpu);
 }
 
+static json_object *build_kvm(const struct analyze *a, uint32_t cls, struct ls_err *err)
+{
+	(void)cls;
+	(void)err;
+	return ls_report_kvm(a->agg, -1, -1, LS_KVM_SORT_DEFAULT);
+}
+
 static const struct view views[] = {
 	{ "cpus", &cmd_cpus, false, build_cpus },
 	{ "timers", &cmd_timers, false, build_timers },
+	{ "kvm", &cmd_kvm, false, build_kvm },
 	{ "hist", &cmd_hist, true, build_hist },
 	{ "keys", &cmd_keys, true, build_keys },
 };
@@ -391,12 +400,17 @@ static void print_json(json_object *o)
 					       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* Views to show when none were asked for: cpus, and timers with data. */
+/* Views to show when none were asked for: cpus, and the families' own
+ * views where the trace has their records. */
 static void default_views(struct analyze *a)
 {
+	const struct ls_pair_stats *s = ls_pair_stats(a->pair);
+
 	a->want[a->nwant++].v = find_view("cpus");
-	if (ls_pair_stats(a->pair)->records[LS_K_HRTIMER])
+	if (s->records[LS_K_HRTIMER])
 		a->want[a->nwant++].v = find_view("timers");
+	if (s->records[LS_K_KVM_EXIT])
+		a->want[a->nwant++].v = find_view("kvm");
 }
 
 static json_object *view_entry(const struct wanted *w, json_object *result,
@@ -547,6 +561,8 @@ const struct cli_cmd cmd_analyze = {
 		 "streamed in constant memory. VIEW is one of:\n"
 		 "  cpus            per-CPU summary of every class (default)\n"
 		 "  timers          hrtimer lateness and run time (default when present)\n"
+		 "  kvm             KVM exits per reason, guest vs host time per vCPU\n"
+		 "                  (default when present)\n"
 		 "  hist CLASS      histogram of CLASS (with --key K: only that key)\n"
 		 "  keys CLASS      the keys of CLASS with data\n\n"
 		 "  --cpu N          only CPU N in the views\n"

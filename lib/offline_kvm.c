@@ -14,102 +14,30 @@
  * kvm_entry: "vcpu 1" (old), "vcpu 1, rip 0x..." (new). The old kvm_exit
  * has no vcpu: the thread's last kvm_entry gives it.
  * The reason is printed by name (VMX or SVM table, which also tells the
- * ISA) or, for codes the kernel's table lacks, as hex.
+ * ISA; lib/kvm_reasons.c turns it back into the code) or, for codes the
+ * kernel's table lacks, as a number. An exit still open when the trace
+ * ends is recorded with LS_KVM_F_OPEN (record.h): its guest run counts,
+ * its cost is unknown (dur and off_cpu_ns 0).
  */
 #include <string.h>
 
 #include "agg.h"
 #include "comms.h"
+#include "kvm_reasons.h"
 #include "offline_pair_int.h"
 
-#define VMX_FAILED_VMENTRY 0x80000000u
-
-struct reason {
-	uint32_t code;
+/* Names older kernels printed for codes the current tables (lib/kvm_reasons.c)
+ * name differently. */
+static const struct {
 	const char *name;
+	uint32_t code;
+	uint8_t isa;
+} old_names[] = {
+	{ "PENDING_INTERRUPT", 7, LS_KVM_ISA_VMX }, /* now INTERRUPT_WINDOW */
+	{ "intr", 0x060, LS_KVM_ISA_SVM },          /* now interrupt */
+	{ "ioio", 0x07b, LS_KVM_ISA_SVM },          /* now io */
+	{ "vmmcall", 0x081, LS_KVM_ISA_SVM },       /* now hypercall */
 };
-
-/* The kernel's VMX_EXIT_REASONS names (arch/x86/include/uapi/asm/vmx.h),
- * plus PENDING_INTERRUPT, the name of 7 before INTERRUPT_WINDOW. */
-static const struct reason vmx[] = {
-	{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" }, { 2, "TRIPLE_FAULT" },
-	{ 3, "INIT_SIGNAL" }, { 4, "SIPI_SIGNAL" }, { 7, "INTERRUPT_WINDOW" },
-	{ 7, "PENDING_INTERRUPT" }, { 8, "NMI_WINDOW" }, { 9, "TASK_SWITCH" },
-	{ 10, "CPUID" }, { 12, "HLT" }, { 13, "INVD" }, { 14, "INVLPG" }, { 15, "RDPMC" },
-	{ 16, "RDTSC" }, { 18, "VMCALL" }, { 19, "VMCLEAR" }, { 20, "VMLAUNCH" },
-	{ 21, "VMPTRLD" }, { 22, "VMPTRST" }, { 23, "VMREAD" }, { 24, "VMRESUME" },
-	{ 25, "VMWRITE" }, { 26, "VMOFF" }, { 27, "VMON" }, { 28, "CR_ACCESS" },
-	{ 29, "DR_ACCESS" }, { 30, "IO_INSTRUCTION" }, { 31, "MSR_READ" },
-	{ 32, "MSR_WRITE" }, { 33, "INVALID_STATE" }, { 34, "MSR_LOAD_FAIL" },
-	{ 36, "MWAIT_INSTRUCTION" }, { 37, "MONITOR_TRAP_FLAG" },
-	{ 39, "MONITOR_INSTRUCTION" }, { 40, "PAUSE_INSTRUCTION" },
-	{ 41, "MCE_DURING_VMENTRY" }, { 43, "TPR_BELOW_THRESHOLD" }, { 44, "APIC_ACCESS" },
-	{ 45, "EOI_INDUCED" }, { 46, "GDTR_IDTR" }, { 47, "LDTR_TR" },
-	{ 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" }, { 50, "INVEPT" },
-	{ 51, "RDTSCP" }, { 52, "PREEMPTION_TIMER" }, { 53, "INVVPID" }, { 54, "WBINVD" },
-	{ 55, "XSETBV" }, { 56, "APIC_WRITE" }, { 57, "RDRAND" }, { 58, "INVPCID" },
-	{ 59, "VMFUNC" }, { 60, "ENCLS" }, { 61, "RDSEED" }, { 62, "PML_FULL" },
-	{ 63, "XSAVES" }, { 64, "XRSTORS" }, { 67, "UMWAIT" }, { 68, "TPAUSE" },
-	{ 74, "BUS_LOCK" }, { 75, "NOTIFY" }, { 77, "TDCALL" }, { 84, "MSR_READ_IMM" },
-	{ 85, "MSR_WRITE_IMM" },
-};
-
-/* The kernel's SVM_EXIT_REASONS names (arch/x86/include/uapi/asm/svm.h),
- * plus older names: intr (interrupt), ioio (io), vmmcall (hypercall). */
-static const struct reason svm[] = {
-	{ 0x000, "read_cr0" }, { 0x002, "read_cr2" }, { 0x003, "read_cr3" },
-	{ 0x004, "read_cr4" }, { 0x008, "read_cr8" }, { 0x010, "write_cr0" },
-	{ 0x012, "write_cr2" }, { 0x013, "write_cr3" }, { 0x014, "write_cr4" },
-	{ 0x018, "write_cr8" }, { 0x020, "read_dr0" }, { 0x021, "read_dr1" },
-	{ 0x022, "read_dr2" }, { 0x023, "read_dr3" }, { 0x024, "read_dr4" },
-	{ 0x025, "read_dr5" }, { 0x026, "read_dr6" }, { 0x027, "read_dr7" },
-	{ 0x030, "write_dr0" }, { 0x031, "write_dr1" }, { 0x032, "write_dr2" },
-	{ 0x033, "write_dr3" }, { 0x034, "write_dr4" }, { 0x035, "write_dr5" },
-	{ 0x036, "write_dr6" }, { 0x037, "write_dr7" }, { 0x040, "DE excp" },
-	{ 0x041, "DB excp" }, { 0x043, "BP excp" }, { 0x044, "OF excp" },
-	{ 0x045, "BR excp" }, { 0x046, "UD excp" }, { 0x047, "NM excp" },
-	{ 0x048, "DF excp" }, { 0x04a, "TS excp" }, { 0x04b, "NP excp" },
-	{ 0x04c, "SS excp" }, { 0x04d, "GP excp" }, { 0x04e, "PF excp" },
-	{ 0x050, "MF excp" }, { 0x051, "AC excp" }, { 0x052, "MC excp" },
-	{ 0x053, "XF excp" }, { 0x060, "interrupt" }, { 0x060, "intr" }, { 0x061, "nmi" },
-	{ 0x062, "smi" }, { 0x063, "init" }, { 0x064, "vintr" }, { 0x065, "cr0_sel_write" },
-	{ 0x066, "read_idtr" }, { 0x067, "read_gdtr" }, { 0x068, "read_ldtr" },
-	{ 0x069, "read_rt" }, { 0x06a, "write_idtr" }, { 0x06b, "write_gdtr" },
-	{ 0x06c, "write_ldtr" }, { 0x06d, "write_rt" }, { 0x06e, "rdtsc" },
-	{ 0x06f, "rdpmc" }, { 0x070, "pushf" }, { 0x071, "popf" }, { 0x072, "cpuid" },
-	{ 0x073, "rsm" }, { 0x074, "iret" }, { 0x075, "swint" }, { 0x076, "invd" },
-	{ 0x077, "pause" }, { 0x078, "hlt" }, { 0x079, "invlpg" }, { 0x07a, "invlpga" },
-	{ 0x07b, "io" }, { 0x07b, "ioio" }, { 0x07c, "msr" }, { 0x07d, "task_switch" },
-	{ 0x07e, "ferr_freeze" }, { 0x07f, "shutdown" }, { 0x080, "vmrun" },
-	{ 0x081, "hypercall" }, { 0x081, "vmmcall" }, { 0x082, "vmload" },
-	{ 0x083, "vmsave" }, { 0x084, "stgi" }, { 0x085, "clgi" }, { 0x086, "skinit" },
-	{ 0x087, "rdtscp" }, { 0x088, "icebp" }, { 0x089, "wbinvd" }, { 0x08a, "monitor" },
-	{ 0x08b, "mwait" }, { 0x08d, "xsetbv" }, { 0x08f, "write_efer_trap" },
-	{ 0x090, "write_cr0_trap" }, { 0x094, "write_cr4_trap" }, { 0x098, "write_cr8_trap" },
-	{ 0x0a2, "invpcid" }, { 0x0a5, "buslock" }, { 0x0a6, "idle-halt" },
-	{ 0x400, "npf" }, { 0x401, "avic_incomplete_ipi" },
-	{ 0x402, "avic_unaccelerated_access" }, { 0x403, "vmgexit" },
-	{ 0x80000001, "vmgexit_mmio_read" }, { 0x80000002, "vmgexit_mmio_write" },
-	{ 0x80000003, "vmgexit_nmi_complete" }, { 0x80000004, "vmgexit_ap_hlt_loop" },
-	{ 0x80000005, "vmgexit_ap_jump_table" }, { 0x80000010, "vmgexit_page_state_change" },
-	{ 0x80000011, "vmgexit_guest_request" }, { 0x80000012, "vmgexit_ext_guest_request" },
-	{ 0x80000013, "vmgexit_ap_creation" }, { 0x8000fffd, "vmgexit_hypervisor_feature" },
-	{ 0xffffffff, "invalid_guest_state" },
-};
-
-#define NVMX (sizeof(vmx) / sizeof(vmx[0]))
-#define NSVM (sizeof(svm) / sizeof(svm[0]))
-
-static int find_reason(const struct reason *tab, size_t n, const char *s, size_t len,
-		       uint32_t *code)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(tab[i].name) == len && !memcmp(tab[i].name, s, len)) {
-			*code = tab[i].code;
-			return 0;
-		}
-	return -1;
-}
 
 /* The reason text: after the word "reason", up to " rip" (or the end). */
 static int reason_text(const struct ls_ft_event *ev, const char **s, size_t *len)
@@ -133,30 +61,28 @@ static int reason_text(const struct ls_ft_event *ev, const char **s, size_t *len
 	return *len ? 0 : -1;
 }
 
-/* Reason code with flags and ISA; -1 when the name is in no table. */
+/* Reason code (VMX: with its flags) and ISA; -1 when no table has the
+ * name and it is no number. */
 static int parse_reason(const char *s, size_t len, uint32_t *code, uint8_t *isa)
 {
-	static const char failed[] = " FAILED_VMENTRY";
-	size_t flen = sizeof(failed) - 1;
-	uint32_t flags = 0;
-	uint64_t v;
+	unsigned parsed_isa = LS_KVM_ISA_UNKNOWN;
+	char buf[64];
 
-	if (len > flen && !memcmp(s + len - flen, failed, flen)) {
-		flags = VMX_FAILED_VMENTRY;
-		len -= flen;
-	}
-	if (!find_reason(vmx, NVMX, s, len, code)) {
-		*isa = LS_KVM_ISA_VMX;
-	} else if (!flags && !find_reason(svm, NSVM, s, len, code)) {
-		*isa = LS_KVM_ISA_SVM;
-	} else if (!ls_ft_parse_u64(s, len, 0, &v) && v <= UINT32_MAX) {
-		*code = (uint32_t)v; /* a code the kernel's table lacks */
-		*isa = flags ? LS_KVM_ISA_VMX : LS_KVM_ISA_UNKNOWN;
-	} else {
+	if (len >= sizeof(buf))
 		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!ls_kvm_reason_parse(buf, &parsed_isa, code)) {
+		*isa = (uint8_t)parsed_isa;
+		return 0;
 	}
-	*code |= flags;
-	return 0;
+	for (size_t i = 0; i < sizeof(old_names) / sizeof(old_names[0]); i++)
+		if (!strcmp(old_names[i].name, buf)) {
+			*code = old_names[i].code;
+			*isa = old_names[i].isa;
+			return 0;
+		}
+	return -1;
 }
 
 static void note_vcpu(struct vcpu_thread *t, const struct ls_ft_event *ev)
@@ -168,6 +94,19 @@ static void note_vcpu(struct vcpu_thread *t, const struct ls_ft_event *ev)
 	if (!ls_ft_word_after(ev, "vcpu", &v, &n) && !ls_ft_parse_u64(v, n, 0, &id) &&
 	    id <= UINT32_MAX)
 		t->vcpu = (uint32_t)id;
+}
+
+/* The VMM's comm: its main thread's when the tgid is known, else this
+ * thread's (ftrace shows "<...>" for comms it did not save). */
+static void vmm_comm(uint32_t tid, uint32_t tgid, const struct ls_ft_event *ev, char *out)
+{
+	out[0] = '\0';
+	if (tgid && ls_comm_get(tgid, out, COMM_LEN))
+		return;
+	if (ls_pair_comm_known(ev->comm, ev->comm_len))
+		ls_pair_copy_comm(out, ev->comm, ev->comm_len);
+	else if (!ls_comm_get(tid, out, COMM_LEN))
+		out[0] = '\0';
 }
 
 static void kvm_exit(struct ls_pair *p, struct vcpu_thread *t, const struct ls_ft_event *ev)
@@ -195,19 +134,7 @@ static void kvm_exit(struct ls_pair *p, struct vcpu_thread *t, const struct ls_f
 	t->off_cpu_ns = 0;
 	t->out = false;
 	t->tgid = ev->tgid >= 0 ? (uint32_t)ev->tgid : 0;
-}
-
-/* The VMM's comm: its main thread's when the tgid is known, else this
- * thread's (ftrace shows "<...>" for comms it did not save). */
-static void vmm_comm(uint32_t tid, uint32_t tgid, const struct ls_ft_event *ev, char *out)
-{
-	out[0] = '\0';
-	if (tgid && ls_comm_get(tgid, out, COMM_LEN))
-		return;
-	if (ls_pair_comm_known(ev->comm, ev->comm_len))
-		ls_pair_copy_comm(out, ev->comm, ev->comm_len);
-	else if (!ls_comm_get(tid, out, COMM_LEN))
-		out[0] = '\0';
+	vmm_comm((uint32_t)ev->pid, t->tgid, ev, t->comm);
 }
 
 static void kvm_entry(struct ls_pair *p, struct vcpu_thread *t, const struct ls_ft_event *ev)
@@ -276,6 +203,26 @@ void ls_pair_kvm_switch(struct ls_pair *p, uint32_t prev, uint32_t next, uint64_
 	}
 }
 
+/* The exit has no kvm_entry before the end: recorded as open, cost unknown. */
+static void emit_open(struct ls_pair *p, uint32_t tid, const struct vcpu_thread *t)
+{
+	struct ls_rec_kvm r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.ts = t->exit_ts;
+	r.h.key = t->reason;
+	r.h.pid = tid;
+	r.h.arg = t->vcpu;
+	r.h.cpu = t->exit_cpu;
+	r.h.kind = LS_K_KVM_EXIT;
+	r.guest_ns = t->guest_ns;
+	r.tgid = t->tgid;
+	r.isa = t->isa;
+	r.kflags = LS_KVM_F_OPEN;
+	memcpy(r.comm, t->comm, sizeof(r.comm));
+	ls_pair_emit(p, &r.h);
+}
+
 static int list_open(uint64_t tid, void *value, void *ctx)
 {
 	struct ls_pair *p = ctx;
@@ -284,6 +231,7 @@ static int list_open(uint64_t tid, void *value, void *ctx)
 
 	if (!t->exit_open)
 		return 0;
+	emit_open(p, (uint32_t)tid, t);
 	ls_pair_note_open(p, &(struct ls_pair_open){
 		.kind = LS_K_KVM_EXIT, .cpu = t->exit_cpu, .key = t->reason,
 		.pid = (uint32_t)tid, .arg = t->vcpu, .ts = t->exit_ts,

@@ -19,7 +19,9 @@
  * Pairing follows the kernel side: per CPU, one open slot per family
  * (hrtimer: hard and soft); an entry finding its slot open, or an exit
  * without a matching entry, counts as unpaired; spans still open when the
- * trace ends are reported as open, never closed at an invented time.
+ * trace ends are reported as open, never closed at an invented time (a KVM
+ * exit is also recorded, flagged LS_KVM_F_OPEN, so the kvm view counts it
+ * and the guest run that ended in it).
  * Where text lacks what the kernel reads directly, the engine takes it from
  * earlier events, and says so when they are missing:
  *  - hrtimer expiry: ftrace's hrtimer_expire_entry prints now= but not the

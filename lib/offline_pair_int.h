@@ -87,6 +87,7 @@ struct vcpu_thread {
 	uint16_t exit_cpu;
 	uint32_t reason, vcpu, tgid;
 	uint64_t exit_ts, entry_ts, guest_ns, off_cpu_ns, out_ts;
+	char comm[COMM_LEN];          /* the VMM's, at the exit */
 };
 
 /* Handlers of the known events (rows of the table in offline_pair.c). */

@@ -44,18 +44,44 @@ jqv() {
 # --- seed 004: kvm exits and an hrtimer in a mail ---------------------------
 seed4=$DATA/ftrace_seed004_kvm.txt
 expect "seed 004 analyzes" 0 "open at end of trace: kvm_exit 1" analyze "$seed4"
-check "seed 004: 2 kvm exit records, 1 hrtimer, 1 wakeup" test \
-	"$(jqv '.input.records' "$seed4")" = '{"hrtimer":1,"wakeup":1,"kvm_exit":2}'
+check "seed 004: 3 kvm exit records (one open), 1 hrtimer, 1 wakeup" test \
+	"$(jqv '.input.records' "$seed4")" = '{"hrtimer":1,"wakeup":1,"kvm_exit":3}'
 check "seed 004: the HLT exit (12) is open, after 11 us in the guest, vcpu 1" test \
 	"$(jqv '.input.open[0] | [.class, .key, .pid, .vcpu, .guest_ns, .open_ns]' "$seed4")" = \
 	'["kvm_exit",12,77375,1,11000,6000]'
 check "seed 004: 29 other events ignored, none malformed" test \
 	"$(jqv '.input | [.ignored_events.total, .malformed]' "$seed4")" = '[29,0]'
-check "seed 004: kvm_timer_fn ran 3 us, lateness unknown (no hrtimer_start before)" test \
-	"$(jqv '.views[0].result.cpus[0].timers[0] | [.function.name, .run.max_ns, .late]' \
-		"$seed4" timers)" = '["kvm_timer_fn",3000,null]'
 check "seed 004: only CPU 17 in the cpus view (18 CPUs)" test \
 	"$(jqv '.views[0].result | [.ncpus, [.cpus[].cpu]]' "$seed4")" = '[18,[17]]'
+
+# The golden figures (tglx, LKML 2011: "We enter the guest for 2us to come
+# back and handle the APIC_EOI for 11us. Then we go back to the guest for
+# 9us and spend again 11us for handling a write to APIC_TMICT."), then 11 us
+# in the guest until the HLT exit the trace ends in.
+expect "seed 004: kvm view" 0 "APIC_ACCESS +vmx +2 " analyze "$seed4" kvm
+check "  ... HLT still open there" grep -qE "^HLT +vmx +0 .* 1$" "$tmp/out"
+check "seed 004 kvm: two APIC_ACCESS exits of 11 us each (22 us), nothing else completed" test \
+	"$(jqv '.views[0].result | [.exits, .total_ns, (.reasons[] | select(.reason.name ==
+		"APIC_ACCESS") | [.count, .min_ns, .max_ns, .total_ns])]' "$seed4" kvm)" = \
+	'[2,22000,[2,11000,11000,22000]]'
+check "seed 004 kvm: the HLT exit is open at the end of the trace" test \
+	"$(jqv '.views[0].result | [.open, (.reasons[] | select(.reason.name == "HLT") |
+		[.count, .open])]' "$seed4" kvm)" = '[1,[0,1]]'
+check "seed 004 kvm: vCPU 1 of qemu-system-x86: 11 us guest (2 runs) vs 22 us host, +11 us before the open HLT" \
+	test "$(jqv '.views[0].result.vcpus[0] | [.vm.comm, .vcpu, .guest_ns, .guest_runs,
+		.host_ns, .open, .open_guest_ns]' "$seed4" kvm)" = \
+	'["qemu-system-x86",1,11000,2,22000,1,11000]'
+check "seed 004: three guest runs, of 2, 9 and 11 us" test \
+	"$(jqv '.views[0].result | . as $h | [.count, .min_ns, .max_ns, .sum_ns,
+		[2000, 9000, 11000 | . as $x | [$h.buckets[] | select(.lo_ns <= $x and
+		$x < .hi_ns) | .count] | add]]' "$seed4" hist kvm_guest)" = \
+	'[3,2000,11000,22000,[1,1,1]]'
+check "seed 004: exit cost histogram of APIC_ACCESS: 2 x 11 us" test \
+	"$(jqv '.views[0].result | [.count, .min_ns, .max_ns]' --key APIC_ACCESS "$seed4" \
+		hist kvm_exit)" = '[2,11000,11000]'
+check "seed 004: the hrtimer/apic lines are handled: kvm_timer_fn ran 3 us, lateness unknown" \
+	test "$(jqv '.views[0].result.cpus[0].timers[0] | [.function.name, .run.max_ns, .late]' \
+		"$seed4" timers)" = '["kvm_timer_fn",3000,null]'
 
 # --- function traces: detected, explained, exit 1 ----------------------------
 expect "seed 000: preemptirqsoff function trace explained" 1 \

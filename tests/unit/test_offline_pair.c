@@ -624,6 +624,9 @@ static void test_kvm_new(void **st)
 		"  CPU 1/KVM-8001 (-------) [001] d..1. 20.000121: kvm_entry: vcpu 1, rip 0x2 intr_info 0x0 error_code 0x0\n"
 		"  CPU 1/KVM-8001 (-------) [001] d..1. 20.000130: kvm_exit: vcpu 1 reason NO_SUCH_REASON rip 0x2 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0 requests 0x0\n"
 		"  CPU 1/KVM-8001 (-------) [001] d..1. 20.000131: kvm_entry: vcpu 1, rip 0x2 intr_info 0x0 error_code 0x0\n"
+		/* an older kernel's name for SVM's io exit */
+		"  CPU 1/KVM-8001 (-------) [001] d..1. 20.000140: kvm_exit: vcpu 1 reason ioio rip 0x2 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0 requests 0x0\n"
+		"  CPU 1/KVM-8001 (-------) [001] d..1. 20.000142: kvm_entry: vcpu 1, rip 0x2 intr_info 0x0 error_code 0x0\n"
 		"  qemu-7280 (7280) [000] ...1. 20.000200: sys_enter: NR 0\n";
 	struct recs rs;
 	struct ls_pair *p = run(text, &rs);
@@ -631,7 +634,7 @@ static void test_kvm_new(void **st)
 	const struct ls_rec_kvm *k;
 
 	(void)st;
-	assert_int_equal(rs.n, 7);
+	assert_int_equal(rs.n, 8);
 	k = &rs.r[0].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 2, US(20, 5), 3000, 1, 7289, 0, 0);
 	assert_true(k->guest_ns == 5000 && k->off_cpu_ns == 0);
@@ -658,10 +661,13 @@ static void test_kvm_new(void **st)
 	k = &rs.r[6].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 1, US(20, 130), 1000, LS_KEY_OTHER, 8001, 1, 0);
 	assert_int_equal(s->kvm_unknown_reason, 1);
+	k = &rs.r[7].k;
+	assert_rec(&k->h, LS_K_KVM_EXIT, 1, US(20, 140), 2000, 0x7b, 8001, 1, 0);
+	assert_int_equal(k->isa, LS_KVM_ISA_SVM);
 	/* the first kvm_entry of each thread closes no exit */
 	assert_int_equal(s->unpaired[LS_K_KVM_EXIT], 1);
 	assert_int_equal(s->open_at_end[LS_K_KVM_EXIT], 0);
-	assert_int_equal(s->with_tgid, 18);
+	assert_int_equal(s->with_tgid, 20);
 	assert_int_equal(s->other_events, 1);
 	assert_int_equal(s->malformed, 0);
 	ls_pair_free(p);
@@ -718,7 +724,7 @@ static void test_seed004(void **st)
 
 	(void)st;
 	assert_int_equal(ls_ft_classify(&c), LS_FT_KIND_EVENTS);
-	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.n, 5);
 	/* kvm_timer_fn expires first thing: no hrtimer_start before it */
 	assert_rec(&rs.r[0].h, LS_K_HRTIMER, 17, 316004317563000ull, 3000, kvm_timer_fn, 0, 0,
 		   LS_F_NO_EXPIRY);
@@ -734,8 +740,14 @@ static void test_seed004(void **st)
 	k = &rs.r[3].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 17, 316004317599000ull, 11000, 44, 77375, 1, 0);
 	assert_true(k->guest_ns == 9000 && k->off_cpu_ns == 0);
-	/* the HLT exit is still open: 6 us until the last line, 1 us of it
-	 * switched out, after 11 us in the guest */
+	/* the HLT exit is still open: recorded as open, with the 11 us guest
+	 * run that ended in it and no cost */
+	k = &rs.r[4].k;
+	assert_rec(&k->h, LS_K_KVM_EXIT, 17, 316004317621000ull, 0, 12, 77375, 1, 0);
+	assert_int_equal(k->kflags, LS_KVM_F_OPEN);
+	assert_true(k->guest_ns == 11000 && k->off_cpu_ns == 0);
+	assert_string_equal(k->comm, "qemu-system-x86");
+	/* and listed: 6 us until the last line, 1 us of it switched out */
 	assert_int_equal(ls_pair_open(p, &o), 1);
 	assert_int_equal(o[0].kind, LS_K_KVM_EXIT);
 	assert_int_equal(o[0].key, 12);
