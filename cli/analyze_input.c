@@ -80,9 +80,13 @@ static void print_lines(json_object *l)
 		       (unsigned long long)u64(l, "overwritten"));
 }
 
-static void print_open(json_object *arr)
+#define OPEN_SHOWN 10 /* open spans listed as text; --json has them all */
+
+static void print_open(json_object *arr, uint64_t total)
 {
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	for (size_t i = 0; i < n && i < OPEN_SHOWN; i++) {
 		json_object *o = json_object_array_get_idx(arr, i);
 		uint64_t ts = u64(o, "ts_ns");
 		char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
@@ -99,6 +103,22 @@ static void print_open(json_object *arr)
 			       ls_fmt_ns(u64(o, "guest_ns"), c, sizeof(c)));
 		putchar('\n');
 	}
+	if (total > OPEN_SHOWN)
+		printf("    ... and %llu more (--json lists the first %zu)\n",
+		       (unsigned long long)(total - OPEN_SHOWN), n);
+}
+
+static uint64_t sum(json_object *o)
+{
+	uint64_t s = 0;
+
+	if (o) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			s += (uint64_t)json_object_get_int64(v);
+		}
+	}
+	return s;
 }
 
 /* One line per approximation or loss that happened. */
@@ -151,6 +171,6 @@ void analyze_print_input(json_object *in)
 	print_counts("records", jget(in, "records", json_type_object));
 	print_counts("unpaired", jget(in, "unpaired", json_type_object));
 	print_counts("open at end of trace", jget(in, "open_at_end", json_type_object));
-	print_open(open);
+	print_open(open, sum(jget(in, "open_at_end", json_type_object)));
 	print_notes(jget(in, "notes", json_type_object));
 }
