@@ -6,7 +6,7 @@
  *
  *   capture_diff [--tol-us T] [--exclude-tids FILE] LIVE_CAPTURE OFFLINE_CAPTURE
  *
- * Kinds compared: hardirq, softirq, vector, hrtimer (others are skipped).
+ * Kinds compared: hardirq, softirq, vector, hrtimer, ipi (others skipped).
  * Window: the overlap of both captures' coverage minus 50 ms at each end,
  * with T0 and T1 moved to quiet points (no span of either side starts
  * within 20 us), so probe-order skew cannot move a span across an edge.
@@ -121,7 +121,7 @@ static void read_capture(struct side *s)
 			die("%s: record %zu truncated", s->name, i);
 		i++;
 		if (r.h.kind != LS_K_HARDIRQ && r.h.kind != LS_K_SOFTIRQ &&
-		    r.h.kind != LS_K_VECTOR && r.h.kind != LS_K_HRTIMER)
+		    r.h.kind != LS_K_VECTOR && r.h.kind != LS_K_HRTIMER && r.h.kind != LS_K_IPI)
 			continue;
 		if (r.h.ts > INT64_MAX / 2 || r.h.dur > INT64_MAX / 2)
 			die("%s: record %zu: ts/dur out of range", s->name, i);
@@ -212,6 +212,7 @@ static const char *kind_name(unsigned k)
 	case LS_K_HARDIRQ: return "hardirq";
 	case LS_K_SOFTIRQ: return "softirq";
 	case LS_K_VECTOR: return "vector";
+	case LS_K_IPI: return "ipi";
 	default: return "hrtimer";
 	}
 }
@@ -299,10 +300,10 @@ int main(int argc, char **argv)
 		j += nj;
 	}
 	printf("%zu groups (%zu differ in count); %zu pairs: hardirq %zu, softirq %zu, "
-	       "vector %zu, hrtimer %zu; %zu (%.2f%%) apart by more than %.1f us; "
+	       "vector %zu, hrtimer %zu, ipi %zu; %zu (%.2f%%) apart by more than %.1f us; "
 	       "hrtimer lateness compared %zu: %zu larger offline (stale expiry), %zu smaller\n",
 	       groups, bad_groups, pairs, by_kind[LS_K_HARDIRQ], by_kind[LS_K_SOFTIRQ],
-	       by_kind[LS_K_VECTOR], by_kind[LS_K_HRTIMER], far,
+	       by_kind[LS_K_VECTOR], by_kind[LS_K_HRTIMER], by_kind[LS_K_IPI], far,
 	       pairs ? 100.0 * far / pairs : 0.0, tol_us, late_cmp, late_stale, late_bad);
 	free(live.v);
 	free(off.v);
