@@ -274,6 +274,13 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	note_comm(&prev);
 	note_comm(&next);
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
+	/* prev switches out with a wakeup pending: it ran since that wakeup
+	 * without a switch-in we saw (woken while still running, or ftrace
+	 * lost the switch-in, as it does for some idle -> task switches on
+	 * 6.18): the wakeup is not recorded (bpf/sched.bpf.c drops it too,
+	 * seeing the task's switch count move) */
+	if (prev.pid && ls_pmap_del(p->wakeups, prev.pid))
+		p->st.wakeup_ran++;
 	w = ls_pmap_get(p->wakeups, next.pid);
 	if (w) {
 		ran(p, (uint32_t)ev->cpu, &next, w, ev->ts);
