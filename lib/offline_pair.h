@@ -44,8 +44,8 @@
  *    reason name is turned back into the code (VMX or SVM table, flags
  *    such as FAILED_VMENTRY; a hex number when the kernel printed one).
  *  - wakeups start at sched_waking and take their target CPU (and the
- *    culprit running there) from sched_wakeup; a task without a
- *    sched_waking in the trace starts at sched_wakeup (counted in
+ *    culprit running there) from sched_wakeup; in a trace without
+ *    sched_waking events, wakeups start at sched_wakeup (counted in
  *    wakeup_from_wakeup).
  * Timestamps: ftrace's SECS.FRAC (us or ns) and latency-format "Nus" are
  * ns already; raw counters (trace_clock counter, x86-tsc) are not time and

@@ -117,6 +117,7 @@ struct ls_pair {
 	struct ls_pair_open open[LS_PAIR_OPEN_MAX];
 	size_t nopen;
 	bool ipi_seen;            /* any ipi_send_*: handler runs can be judged */
+	bool waking_seen;         /* any sched_waking: wakeups start there */
 	bool finished;
 };
 

@@ -188,10 +188,17 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 			set_target(p, w, target);
 		return;
 	}
+	if (h == H_SCHED_WAKEUP && p->waking_seen) {
+		/* its sched_waking was dropped (the task ran) or is not in the
+		 * trace: as the BPF program, start nothing here */
+		p->st.unpaired[LS_K_WAKEUP]++;
+		return;
+	}
 	if (h == H_SCHED_WAKEUP)
 		p->st.wakeup_from_wakeup++;
 	else if (w)
 		p->st.wakeup_repeated++;
+	p->waking_seen |= h == H_SCHED_WAKING;
 	w = ls_pmap_put(p->wakeups, t.pid, &how);
 	ls_pair_evicted(p, how);
 	memset(w, 0, sizeof(*w));

@@ -515,7 +515,10 @@ static void test_wakeup(void **st)
 		/* woken, then seen switching out with no switch-in: it ran
 		 * unseen (ftrace lost the switch-in); not recorded */
 		"  <idle>-0 [000] d..4. 50.000100: sched_waking: comm=worker pid=600 prio=120 target_cpu=001\n"
-		"  worker-600 [001] d..2. 50.000110: sched_switch: prev_comm=worker prev_pid=600 prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\n";
+		"  worker-600 [001] d..2. 50.000110: sched_switch: prev_comm=worker prev_pid=600 prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\n"
+		/* its late sched_wakeup starts nothing: this trace has wakings */
+		"  <idle>-0 [000] d..4. 50.000111: sched_wakeup: comm=worker pid=600 prio=120 target_cpu=001\n"
+		"  <idle>-0 [001] d..2. 50.000120: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=worker next_pid=600 next_prio=120\n";
 	struct recs rs;
 	struct ls_pair *p = run(text, &rs);
 	const struct ls_pair_stats *s = ls_pair_stats(p);
@@ -544,6 +547,7 @@ static void test_wakeup(void **st)
 	assert_string_equal(w->culprit_comm, "");
 	assert_int_equal(s->wakeup_repeated, 1);
 	assert_int_equal(s->wakeup_ran, 1);
+	assert_int_equal(s->unpaired[LS_K_WAKEUP], 1);
 	assert_int_equal(s->open_at_end[LS_K_WAKEUP], 1);
 	assert_int_equal(ls_pair_open(p, &o), 1);
 	assert_int_equal(o[0].pid, 101);
