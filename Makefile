@@ -45,7 +45,7 @@ JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CFLAGS += $(JSON_CFLAGS)
 
-.PHONY: all deps run test test-unit test-integ test-san bench clean
+.PHONY: all deps run test test-unit test-integ test-san bench clean install uninstall
 all: $(BUILD)/latscoped $(BUILD)/latscope $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) \
 	$(BUILD)/tests/fuzz_ftrace_text $(BUILD)/tests/fuzz_offline_pair
 
@@ -76,6 +76,9 @@ bench: all
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/latscope/record.h | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# ipi.bpf.c needs atomic exchange and fetch-and-add with result (BPF v3).
+$(BUILD)/bpf/ipi.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(BUILD)/latscope.bpf.o: $(BPF_OBJS)
 	$(BPFTOOL) gen object $@ $^
 	$(LLVM_STRIP) -g $@
@@ -92,8 +95,10 @@ $(DAEMON_OBJS): $(BUILD)/latscope.skel.h
 $(BUILD)/liblatscope.a: $(LIB_OBJS)
 	rm -f $@; ar rcs $@ $^
 
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+
 $(BUILD)/latscoped: $(DAEMON_OBJS) $(BUILD)/liblatscope.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JSON_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JSON_LIBS) $(SYSTEMD_LIBS) -lm
 
 $(BUILD)/latscope: $(CLI_OBJS) $(BUILD)/liblatscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lm
@@ -121,6 +126,41 @@ $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h)
 
 $(BUILD)/bpf $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli $(BUILD)/tests $(BUILD)/tests/integ $(BUILD)/bench:
 	mkdir -p $@
+
+# --- install ---------------------------------------------------------------
+# `make install PREFIX=/usr DESTDIR=/tmp/pkg`. The configuration lives in
+# /etc/latscope whatever PREFIX is: the daemon's default file and the unit's
+# ConfigurationDirectory= both name it.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+CONFDIR := /etc/latscope
+
+install: $(BUILD)/latscoped $(BUILD)/latscope
+	install -Dm755 $(BUILD)/latscope $(DESTDIR)$(BINDIR)/latscope
+	install -Dm755 $(BUILD)/latscoped $(DESTDIR)$(SBINDIR)/latscoped
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)/latscope.conf.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/latscoped.service.in >$(DESTDIR)$(UNITDIR)/latscoped.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/latscoped.service
+	install -m644 systemd/latscoped.socket $(DESTDIR)$(UNITDIR)/latscoped.socket
+	install -Dm644 systemd/latscope.sysusers $(DESTDIR)$(SYSUSERSDIR)/latscope.conf
+	install -Dm644 config/latscope.conf $(DESTDIR)$(CONFDIR)/latscope.conf
+	install -Dm644 docs/man/latscope.1 $(DESTDIR)$(MANDIR)/man1/latscope.1
+	install -Dm644 docs/man/latscope.conf.5 $(DESTDIR)$(MANDIR)/man5/latscope.conf.5
+	install -Dm644 docs/man/latscoped.8 $(DESTDIR)$(MANDIR)/man8/latscoped.8
+	install -Dm644 completion/latscope.bash $(DESTDIR)$(BASHCOMPDIR)/latscope
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/latscope $(DESTDIR)$(SBINDIR)/latscoped \
+	      $(DESTDIR)$(UNITDIR)/latscoped.service $(DESTDIR)$(UNITDIR)/latscoped.socket \
+	      $(DESTDIR)$(SYSUSERSDIR)/latscope.conf $(DESTDIR)$(MANDIR)/man1/latscope.1 \
+	      $(DESTDIR)$(MANDIR)/man5/latscope.conf.5 $(DESTDIR)$(MANDIR)/man8/latscoped.8 \
+	      $(DESTDIR)$(BASHCOMPDIR)/latscope
+	@echo "left in place: $(DESTDIR)$(CONFDIR) (configuration)"
 
 clean:
 	rm -rf build build-san

@@ -47,6 +47,8 @@ extern const struct cli_cmd cmd_cpus;
 extern const struct cli_cmd cmd_hist;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_timers;
+extern const struct cli_cmd cmd_ipis;
+extern const struct cli_cmd cmd_watch;
 extern const struct cli_cmd cmd_kvm;
 extern const struct cli_cmd cmd_metrics;
 extern const struct cli_cmd cmd_analyze;

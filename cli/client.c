@@ -284,3 +284,25 @@ int client_roundtrip(const struct cli_opts *o, const char *req, char **resp,
 	free(line);
 	return rc;
 }
+
+int client_stream_open(const struct cli_opts *o, const char *req)
+{
+	double deadline = now() + o->timeout;
+	size_t rlen = strlen(req);
+	char *line = malloc(rlen + 2);
+	int fd;
+
+	if (!line) {
+		fprintf(stderr, "latscope: out of memory\n");
+		return -1;
+	}
+	memcpy(line, req, rlen);
+	line[rlen] = '\n';
+	fd = open_socket(o);
+	if (fd >= 0 && send_all(o, fd, line, rlen + 1, deadline)) {
+		close(fd);
+		fd = -1;
+	}
+	free(line);
+	return fd;
+}

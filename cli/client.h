@@ -16,4 +16,12 @@
 int client_roundtrip(const struct cli_opts *o, const char *req, char **resp,
 		     size_t *len);
 
+/*
+ * For streaming methods (watch): connect to o->socket and send req plus
+ * '\n' within o->timeout. Returns the connected non-blocking fd, whose
+ * lines (the response, then events) the caller reads; or -1 after printing
+ * what went wrong.
+ */
+int client_stream_open(const struct cli_opts *o, const char *req);
+
 #endif

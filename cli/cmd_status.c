@@ -8,6 +8,7 @@
 #include "fmt.h"
 #include "jget.h"
 #include "request.h"
+#include "status_service.h"
 #include "table.h"
 #include "units.h"
 
@@ -39,10 +40,29 @@ static void print_programs(json_object *r)
 		const char *name = jget_str(p, "name"), *fam = jget_str(p, "family");
 		const char *why = jget_str(p, "reason");
 
+		uint64_t skipped;
+
+		if (a && json_object_get_boolean(a) && jget_u64(p, "recursion_misses", &skipped) &&
+		    skipped)
+			printf("%-11s %s (%s): the kernel skipped %llu runs (program already "
+			       "running on that CPU)\n", "  skipped", name ? name : "-",
+			       fam ? fam : "-", (unsigned long long)skipped);
 		if (!a || json_object_get_boolean(a))
 			continue;
 		printf("%-11s %s (%s): %s\n", nmiss++ ? "" : "  missing",
 		       name ? name : "-", fam ? fam : "-", why ? why : "no reason given");
+	}
+}
+
+/* What this kernel cannot give (e.g. IPI send side), one line each. */
+static void print_notes(json_object *r)
+{
+	json_object *notes = jget(r, "notes", json_type_array);
+
+	for (size_t i = 0; notes && i < json_object_array_length(notes); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(notes, i));
+
+		printf("%-11s %s\n", i ? "" : "notes", s ? s : "-");
 	}
 }
 
@@ -244,6 +264,7 @@ static int human(json_object *r)
 
 	print_header(r);
 	print_programs(r);
+	print_notes(r);
 	print_counter(r, "events", "events_per_sec");
 	print_counter(r, "records", "records_per_sec");
 	print_drops(r);
@@ -253,6 +274,7 @@ static int human(json_object *r)
 	print_agg(r);
 	print_state(r);
 	print_metrics_export(r);
+	status_print_service(r);
 	print_kvm(r);
 	print_classes(r);
 	return CLI_EXIT_OK;

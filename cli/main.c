@@ -29,6 +29,8 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_hist,
 	&cmd_keys,
 	&cmd_timers,
+	&cmd_ipis,
+	&cmd_watch,
 	&cmd_kvm,
 	&cmd_metrics,
 	&cmd_analyze,

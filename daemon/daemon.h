@@ -6,9 +6,13 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <json-c/json.h>
 #include "latscope/record.h"
 #include "agg.h"
+#include "alerts.h"
+#include "config.h"
 #include "ksyms.h"
+#include "options.h"
 #include "tracer.h"
 #include "persist.h"
 #include "metrics.h"
@@ -32,6 +36,17 @@ struct ls_daemon {
 	struct ls_counters total;    /* their sum */
 	struct ls_rates rates;
 	unsigned drain_ms;
+	/* service (config.c of daemon/, alerts.c, notify.c) */
+	const struct ls_cmdline *cl;  /* command line: config path, overrides */
+	struct ls_config cfg;        /* the running configuration */
+	int drain_fd;                /* drain timerfd, re-armed on reload */
+	uint64_t filtered;           /* records of CPUs outside [tracing] cpus */
+	uint64_t reloads, reload_errors;
+	char last_reload_error[LS_CONFIG_ERR_MAX];
+	struct ls_alerts alerts;
+	struct ls_server *srv;
+	uint64_t *drops_cpu;         /* scratch: drops per CPU, all kinds */
+	uint64_t notify_status_ns;   /* last STATUS= sent */
 	uint64_t started_unix_ns;        /* this process's start */
 	uint64_t stats_since_unix_ns;    /* start of the statistics (restored) */
 	struct ls_counters counters_base; /* restored totals, added to total */
@@ -43,6 +58,8 @@ struct ls_daemon {
 int ls_daemon_on_record(void *ctx, void *data, size_t size);
 /* Re-read the kernel counters and update totals and rates. */
 void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns);
+/* From the 1 s tick, after a refresh: feed drops and close alert periods. */
+void ls_daemon_alerts_tick(struct ls_daemon *d, uint64_t now_ns);
 
 /* Load kallsyms at start; reload when /proc/modules changed (ksyms.c). */
 void ls_daemon_ksyms_init(struct ls_daemon *d);
@@ -50,6 +67,18 @@ void ls_daemon_ksyms_refresh(struct ls_daemon *d);
 
 /* Socket request handler (methods.c), an ls_handler_fn. */
 char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len);
+
+/* SIGHUP: load the configuration again and apply what can change live;
+ * a bad file is rejected whole and the running configuration kept
+ * (reload.c). */
+void ls_daemon_reload(struct ls_daemon *d);
+/* `status` member "config" (reload.c). */
+json_object *ls_daemon_config_status(const struct ls_daemon *d);
+
+/* systemd notifications (notify.c); no-ops without $NOTIFY_SOCKET. */
+void ls_notify_state(const char *state);
+/* From the 1 s tick: WATCHDOG=1 (when enabled), STATUS= every 5 s. */
+void ls_notify_tick(struct ls_daemon *d, uint64_t now_ns);
 
 /* Foreground live view (live.c): print one per-CPU frame to stdout. */
 void ls_live_print(struct ls_daemon *d);

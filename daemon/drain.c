@@ -13,6 +13,10 @@ int ls_daemon_on_record(void *ctx, void *data, size_t size)
 		d->malformed++;
 		return 0;
 	}
+	if (!ls_cpulist_has(&d->cfg.cpus, r->cpu)) {
+		d->filtered++; /* [tracing] cpus: a filter on records, in the daemon */
+		return 0;
+	}
 	ls_agg_add(d->agg, r);
 	if (d->capture && fwrite(data, need, 1, d->capture) != 1)
 		d->capture_errors++;
@@ -49,4 +53,16 @@ void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns)
 	r->ts_ns = now_ns;
 	r->events = ev;
 	r->records = rec;
+}
+
+void ls_daemon_alerts_tick(struct ls_daemon *d, uint64_t now_ns)
+{
+	int cpu, k;
+
+	for (cpu = 0; cpu < d->tracer.ncpus; cpu++) {
+		d->drops_cpu[cpu] = 0;
+		for (k = 0; k < LS_K_MAX; k++)
+			d->drops_cpu[cpu] += d->per_cpu[cpu].drops[k];
+	}
+	ls_alerts_tick(&d->alerts, d->drops_cpu, now_ns);
 }

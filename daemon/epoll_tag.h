@@ -11,6 +11,7 @@ enum ls_ep_kind {
 	LS_EP_SIGNAL,   /* signalfd */
 	LS_EP_LISTEN,   /* the listening socket */
 	LS_EP_CLIENT,   /* a connected client */
+	LS_EP_HOOK,     /* pidfd of a running alert hook (alerts.c) */
 };
 
 struct ls_ep {

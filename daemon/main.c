@@ -6,7 +6,7 @@
  * socket and its clients.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,193 +16,12 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
 #include "daemon.h"
 #include "log.h"
 #include "names.h"
 #include "server.h"
 #include "tracer_kvm.h"
-
-#define DEFAULT_SOCKET "/run/latscope/latscope.sock"
-
-struct opts {
-	int foreground;
-	unsigned live_sec;
-	const char *socket_path;
-	mode_t socket_mode;
-	struct ls_tracer_opts tracer;
-	unsigned drain_ms;
-	size_t max_series;
-	const char *record_path;
-	const char *state_dir;
-	unsigned state_interval;
-	const char *metrics_textfile;
-	unsigned metrics_interval;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: latscoped [OPTIONS]\n"
-"Trace per-CPU interrupt, softirq and x86 vector latency with BPF and serve\n"
-"the histograms on a Unix socket (query with `latscope`).\n\n"
-"  -f, --foreground        stay in the foreground (logs on stderr)\n"
-"      --live SEC          with -f: print a per-CPU table every SEC seconds\n"
-"  -s, --socket PATH       socket path (default " DEFAULT_SOCKET ")\n"
-"      --socket-mode MODE  octal mode of the socket (default 0660)\n"
-"      --ring-kb KB        ring buffer size per shard in KiB, power of two (default 4096)\n"
-"      --cpus-per-ring N   CPUs sharing one ring, power of two (default 8)\n"
-"      --drain-ms MS       drain period in ms, 1..1000 (default 10)\n"
-"      --max-series N      cap on (class,cpu,key) histograms (default 65536)\n"
-"      --kvm-threads N     vCPU threads tracked at once, 16..1048576 (default 4096)\n"
-"      --record FILE       also write every record to FILE (capture format, include/latscope/record.h)\n"
-"      --state-dir DIR     keep the statistics in DIR/latscope.state: restore at start, save\n"
-"                          periodically and at exit (default: $STATE_DIRECTORY when systemd\n"
-"                          sets it, else none: statistics start empty and are not saved)\n"
-"      --state-interval SEC  seconds between saves, 1..86400 (default 60)\n"
-"      --metrics-textfile PATH  write Prometheus metrics to PATH (must end in .prom) for\n"
-"                          node_exporter's textfile collector; removed at exit\n"
-"      --metrics-interval SEC  seconds between textfile writes, 1..86400 (default 15)\n"
-"  -l, --log-level LEVEL   error, warn, info (default), debug\n"
-"  -h, --help              this help\n"
-"  -V, --version           print the version\n");
-}
-
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int bad(const char *opt, const char *val, const char *want)
-{
-	fprintf(stderr, "latscoped: invalid %s '%s': expected %s\n", opt, val, want);
-	return -1;
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	enum { O_LIVE = 256, O_MODE, O_RING, O_CPR, O_DRAIN, O_SERIES, O_RECORD,
-	       O_STATE_DIR, O_STATE_INT, O_MTEXT, O_MINT, O_KVM_THREADS };
-	static const struct option lo[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "live", required_argument, NULL, O_LIVE },
-		{ "socket", required_argument, NULL, 's' },
-		{ "socket-mode", required_argument, NULL, O_MODE },
-		{ "ring-kb", required_argument, NULL, O_RING },
-		{ "cpus-per-ring", required_argument, NULL, O_CPR },
-		{ "drain-ms", required_argument, NULL, O_DRAIN },
-		{ "max-series", required_argument, NULL, O_SERIES },
-		{ "record", required_argument, NULL, O_RECORD },
-		{ "state-dir", required_argument, NULL, O_STATE_DIR },
-		{ "state-interval", required_argument, NULL, O_STATE_INT },
-		{ "metrics-textfile", required_argument, NULL, O_MTEXT },
-		{ "metrics-interval", required_argument, NULL, O_MINT },
-		{ "kvm-threads", required_argument, NULL, O_KVM_THREADS },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
-	unsigned long v;
-	int c, lvl;
-
-	while ((c = getopt_long(argc, argv, "fs:l:hV", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f': o->foreground = 1; break;
-		case O_LIVE:
-			if (parse_uint(optarg, 1, 3600, &v))
-				return bad("--live", optarg, "seconds 1..3600");
-			o->live_sec = v;
-			break;
-		case 's': o->socket_path = optarg; break;
-		case O_MODE: {
-			char *end;
-
-			v = strtoul(optarg, &end, 8);
-			if (end == optarg || *end || v > 0777)
-				return bad("--socket-mode", optarg, "an octal mode like 0660");
-			o->socket_mode = v;
-			break;
-		}
-		case O_RING:
-			if (parse_uint(optarg, 4, 1u << 20, &v) || (v & (v - 1)))
-				return bad("--ring-kb", optarg, "a power of two 4..1048576");
-			o->tracer.ring_bytes = (size_t)v << 10;
-			break;
-		case O_CPR:
-			if (parse_uint(optarg, 1, 4096, &v) || (v & (v - 1)))
-				return bad("--cpus-per-ring", optarg, "a power of two 1..4096");
-			o->tracer.cpus_per_shard = v;
-			break;
-		case O_DRAIN:
-			if (parse_uint(optarg, 1, 1000, &v))
-				return bad("--drain-ms", optarg, "milliseconds 1..1000");
-			o->drain_ms = v;
-			break;
-		case O_SERIES:
-			if (parse_uint(optarg, 16, 1u << 24, &v))
-				return bad("--max-series", optarg, "a number 16..16777216");
-			o->max_series = v;
-			break;
-		case O_RECORD: o->record_path = optarg; break;
-		case O_KVM_THREADS:
-			if (parse_uint(optarg, 16, 1u << 20, &v))
-				return bad("--kvm-threads", optarg, "a number 16..1048576");
-			o->tracer.kvm_threads = v;
-			break;
-		case O_STATE_DIR:
-			if (!*optarg)
-				return bad("--state-dir", optarg, "a directory");
-			o->state_dir = optarg;
-			break;
-		case O_STATE_INT:
-			if (parse_uint(optarg, 1, 86400, &v))
-				return bad("--state-interval", optarg, "seconds 1..86400");
-			o->state_interval = v;
-			break;
-		case O_MTEXT: {
-			size_t n = strlen(optarg);
-
-			if (n < 6 || strcmp(optarg + n - 5, ".prom") || optarg[n - 6] == '/')
-				return bad("--metrics-textfile", optarg,
-					   "a file name ending in .prom (node_exporter reads only those)");
-			o->metrics_textfile = optarg;
-			break;
-		}
-		case O_MINT:
-			if (parse_uint(optarg, 1, 86400, &v))
-				return bad("--metrics-interval", optarg, "seconds 1..86400");
-			o->metrics_interval = v;
-			break;
-		case 'l':
-			if ((lvl = ls_log_parse_level(optarg)) < 0)
-				return bad("--log-level", optarg, "error, warn, info or debug");
-			ls_log_set_level(lvl);
-			break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("latscoped %s\n", LS_VERSION); exit(0);
-		default: usage(stderr); return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "latscoped: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	if (!o->state_dir)
-		o->state_dir = ls_persist_default_dir();
-	if (o->live_sec && !o->foreground) {
-		fprintf(stderr, "latscoped: --live needs --foreground\n");
-		return -1;
-	}
-	return 0;
-}
 
 static uint64_t clock_ns(clockid_t clk)
 {
@@ -273,13 +92,13 @@ static int daemonize(void)
 }
 
 /* Returns 1 to keep running, 0 to exit. */
-static int on_signal(struct ls_ep *sig)
+static int on_signal(struct ls_daemon *d, struct ls_ep *sig)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sig->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: nothing to reload (no configuration file support yet)");
+			ls_daemon_reload(d);
 			continue;
 		}
 		log_info("%s: detaching and exiting", strsignal(si.ssi_signo));
@@ -330,14 +149,19 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				ls_daemon_ksyms_refresh(d);
 				ls_kvm_reprobe(&d->tracer);
 				ls_server_tick(srv, mono_ns());
+				ls_daemon_alerts_tick(d, mono_ns());
+				ls_notify_tick(d, mono_ns());
 				ls_persist_tick(d, mono_ns());
 				ls_metrics_tick(d, mono_ns());
 				if (live_sec && ++ticks % live_sec == 0)
 					ls_live_print(d);
 				break;
 			case LS_EP_SIGNAL:
-				if (!on_signal(sig))
+				if (!on_signal(d, sig))
 					return 0;
+				break;
+			case LS_EP_HOOK:
+				ls_alerts_hook_event(&d->alerts, tag);
 				break;
 			case LS_EP_LISTEN:
 			case LS_EP_CLIENT:
@@ -349,25 +173,66 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 	}
 }
 
+/* A listening socket handed over by systemd (socket activation): its fd,
+ * -1 when there is none (we bind ourselves), -2 when it is unusable. */
+static int activation_fd(void)
+{
+	int n = sd_listen_fds(1);
+
+	if (n <= 0)
+		return -1;
+	if (n > 1)
+		log_warn("systemd passed %d sockets; using the first", n);
+	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
+		log_err("the socket systemd passed (fd %d) is not a listening Unix stream socket",
+			SD_LISTEN_FDS_START);
+		return -2;
+	}
+	return SD_LISTEN_FDS_START;
+}
+
+static int set_socket_group(const struct ls_config *c)
+{
+	struct group *g;
+
+	if (!c->socket_group[0])
+		return 0;
+	g = getgrnam(c->socket_group);
+	if (!g || chown(c->socket, (uid_t)-1, g->gr_gid)) {
+		log_err("socket_group %s for %s: %s", c->socket_group, c->socket,
+			g ? strerror(errno) : "no such group");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = {
-		.socket_path = DEFAULT_SOCKET, .socket_mode = 0660, .drain_ms = 10,
-		.max_series = 65536, .state_interval = LS_STATE_INTERVAL_DEFAULT,
-		.metrics_interval = LS_METRICS_INTERVAL_DEFAULT,
-		.tracer = { .cpus_per_shard = 8, .ring_bytes = 4u << 20 },
-	};
+	static struct ls_cmdline cl;
+	static struct ls_daemon d;
+	struct ls_tracer_opts to = { 0 };
 	struct ls_server_opts so = { .listen_fd = -1 };
 	struct ls_ep rings = { LS_EP_RINGS, -1 }, drain = { LS_EP_DRAIN, -1 },
 		     tick = { LS_EP_TICK, -1 }, sig = { LS_EP_SIGNAL, -1 };
 	struct ls_server *srv = NULL;
-	struct ls_daemon d = { 0 };
+	char cerr[LS_CONFIG_ERR_MAX];
 	sigset_t mask;
 	int epfd = -1, rc = 1, err;
 
-	if (parse_opts(argc, argv, &o))
+	if (ls_cmdline_parse(argc, argv, &cl))
 		return 2;
-	if (!o.foreground && daemonize()) {
+	if (ls_config_load(&d.cfg, cl.config_path, cl.config_explicit, cl.ov, cl.nov, cerr,
+			   sizeof(cerr))) {
+		fprintf(stderr, "latscoped: %s\n", cerr);
+		return 1;
+	}
+	if (cl.check_config) {
+		ls_config_dump(&d.cfg, stdout);
+		return 0;
+	}
+	d.cl = &cl;
+	ls_log_set_level(d.cfg.log_level);
+	if (!cl.foreground && daemonize()) {
 		log_err("daemonize: %s", strerror(errno));
 		return 1;
 	}
@@ -380,27 +245,34 @@ int main(int argc, char **argv)
 
 	d.started_mono_ns = mono_ns();
 	d.started_unix_ns = d.stats_since_unix_ns = clock_ns(CLOCK_REALTIME);
-	d.drain_ms = o.drain_ms;
+	d.drain_ms = d.cfg.drain_ms;
 	d.persist.dir_fd = -1;
-	d.persist.dir = o.state_dir;
-	d.persist.interval_s = o.state_interval;
-	d.metrics.textfile = o.metrics_textfile;
-	d.metrics.interval_s = o.metrics_interval;
-	d.agg = ls_agg_new(o.max_series);
-	if (!d.agg || ls_persist_start(&d, o.max_series))
+	d.persist.dir = d.cfg.state_dir[0] ? d.cfg.state_dir : ls_persist_default_dir();
+	d.persist.interval_s = d.cfg.state_interval;
+	d.metrics.textfile = d.cfg.metrics_textfile[0] ? d.cfg.metrics_textfile : NULL;
+	d.metrics.interval_s = d.cfg.metrics_interval;
+	d.agg = ls_agg_new(d.cfg.max_series);
+	if (!d.agg || ls_persist_start(&d, d.cfg.max_series))
 		goto out;
 	ls_daemon_ksyms_init(&d);
-	o.tracer.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
-	err = ls_tracer_start(&d.tracer, &o.tracer, ls_daemon_on_record, &d);
+	to.cpus_per_shard = d.cfg.cpus_per_ring;
+	to.ring_bytes = (size_t)d.cfg.ring_kb << 10;
+	to.cfg = &d.cfg;
+	to.kvm_threads = d.cfg.kvm_threads;
+	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
+	to.ipi_smp_call_fn = ls_ksyms_addr(d.ksyms, "generic_smp_call_function_single_interrupt");
+	err = ls_tracer_start(&d.tracer, &to, ls_daemon_on_record, &d);
 	if (err)
 		goto out;
 	d.per_cpu = calloc(d.tracer.ncpus, sizeof(*d.per_cpu));
-	if (!d.per_cpu || (o.record_path && open_capture(&d, o.record_path, d.tracer.ncpus)))
+	d.drops_cpu = calloc(d.tracer.ncpus, sizeof(*d.drops_cpu));
+	if (!d.per_cpu || !d.drops_cpu ||
+	    (cl.record_path && open_capture(&d, cl.record_path, d.tracer.ncpus)))
 		goto out;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	rings.fd = ls_tracer_epoll_fd(&d.tracer);
-	drain.fd = timer_fd(o.drain_ms * 1000000ull);
+	drain.fd = d.drain_fd = timer_fd(d.cfg.drain_ms * 1000000ull);
 	tick.fd = timer_fd(1000000000ull);
 	sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (epfd < 0 || drain.fd < 0 || tick.fd < 0 || sig.fd < 0 || add_fd(epfd, &rings) ||
@@ -408,18 +280,27 @@ int main(int argc, char **argv)
 		log_err("setting up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	so.path = o.socket_path;
-	so.mode = o.socket_mode;
-	if (ls_server_open(&srv, &so, epfd, ls_methods_handle, &d))
+	if (ls_alerts_init(&d.alerts, &d.cfg, d.tracer.ncpus, epfd, cl.foreground, mono_ns()))
 		goto out;
+	ls_agg_set_observer(d.agg, ls_alerts_observe, &d.alerts);
+	so.listen_fd = activation_fd();
+	so.path = d.cfg.socket;
+	so.mode = d.cfg.socket_mode;
+	if (so.listen_fd == -2 || ls_server_open(&srv, &so, epfd, ls_methods_handle, &d) ||
+	    (so.listen_fd < 0 && set_socket_group(&d.cfg)))
+		goto out;
+	d.srv = d.alerts.srv = srv;
 	ls_daemon_refresh(&d, mono_ns());
 	/* a textfile that cannot be written is a configuration error: say so now */
 	if (d.metrics.textfile && ls_metrics_export(&d)) {
 		log_err("exiting: --metrics-textfile cannot be written");
 		goto out;
 	}
-	log_info("serving on %s", o.socket_path);
-	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, o.live_sec);
+	log_info("serving on %s", so.listen_fd >= 0 ? "the socket systemd passed" : d.cfg.socket);
+	ls_notify_state("READY=1");
+	ls_notify_tick(&d, mono_ns());
+	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, cl.live_sec);
+	ls_notify_state("STOPPING=1");
 	ls_persist_save(&d);
 	ls_metrics_stop(&d);
 out:
@@ -431,9 +312,11 @@ out:
 		log_err("--record: %s", strerror(errno));
 	ls_persist_stop(&d);
 	ls_agg_free(d.agg);
+	ls_alerts_free(&d.alerts);
 	ls_names_set_ksyms(NULL);
 	ls_ksyms_free(d.ksyms);
 	free(d.per_cpu);
+	free(d.drops_cpu);
 	if (drain.fd >= 0)
 		close(drain.fd);
 	if (tick.fd >= 0)

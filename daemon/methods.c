@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The socket methods of docs/protocol.md: status, cpus, hist, keys,
- * timers, metrics. */
+ * timers, ipis, metrics, kvm. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +10,8 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "report_ipis.h"
+#include "server.h"
 #include "report_kvm.h"
 #include "tracer_kvm.h"
 
@@ -40,8 +42,22 @@ static json_object *programs(const struct ls_tracer *t)
 		json_object_object_add(o, "attached", json_object_new_boolean(p->attached));
 		if (!p->attached)
 			json_object_object_add(o, "reason", json_object_new_string(p->reason));
+		else
+			add_u64(o, "recursion_misses", ls_tracer_prog_misses(t, i));
 		json_object_array_add(arr, o);
 	}
+	return arr;
+}
+
+/* What this kernel cannot give, beyond single missing programs. */
+static json_object *notes(const struct ls_tracer *t)
+{
+	json_object *arr = json_object_new_array();
+
+	if (!t->ipi_send_side)
+		json_object_array_add(arr, json_object_new_string(
+			"ipi: receive only (no ipi_send_* tracepoints, kernel < 6.4): "
+			"no IPI origin or delivery latency"));
 	return arr;
 }
 
@@ -105,6 +121,7 @@ static json_object *status(struct ls_daemon *d)
 	add_u64(rings, "drain_period_ms", d->drain_ms);
 	json_object_object_add(o, "rings", rings);
 	json_object_object_add(o, "programs", programs(t));
+	json_object_object_add(o, "notes", notes(t));
 	add_u64(o, "programs_attached", t->nattached);
 	add_u64(o, "programs_missing", t->nprogs - t->nattached);
 	add_u64(o, "events", d->rates.events);
@@ -131,6 +148,7 @@ static json_object *status(struct ls_daemon *d)
 		add_u64(cap, "write_errors", d->capture_errors);
 		json_object_object_add(o, "capture", cap);
 	}
+	json_object_object_add(o, "config", ls_daemon_config_status(d));
 	return o;
 }
 
@@ -258,6 +276,16 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
 	}
+	if (!strcmp(rq->method, "ipis")) {
+		json_object *res;
+
+		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
+			return NULL;
+		res = ls_report_ipis(d->agg, d->tracer.ncpus, cpu);
+		json_object_object_add(res, "send_side",
+				       json_object_new_boolean(d->tracer.ipi_send_side));
+		return res;
+	}
 	if (!strcmp(rq->method, "metrics")) {
 		if (ls_req_check_members(rq, none, err))
 			return NULL;
@@ -269,12 +297,22 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_keys(d->agg, cls, cpu);
 	}
+	if (!strcmp(rq->method, "watch")) {
+		json_object *o;
+
+		if (ls_req_check_members(rq, none, err))
+			return NULL;
+		ls_server_watch_current(d->srv);
+		o = json_object_new_object();
+		json_object_object_add(o, "watching", json_object_new_boolean(1));
+		return o;
+	}
 	if (!strcmp(rq->method, "kvm")) {
 		if (ls_req_check_members(rq, kvm_p, err) || get_kvm(rq, &vm, &vcpu, &sort, err))
 			return NULL;
 		return ls_report_kvm(d->agg, vm, vcpu, sort);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, metrics, kvm)",
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, ipis, metrics, kvm, watch)",
 		   rq->method);
 	return NULL;
 }

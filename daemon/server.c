@@ -32,6 +32,7 @@ struct client {
 	uid_t uid;
 	int eof;               /* the peer shut its sending side */
 	int closing;           /* flush pending output, then close */
+	int watcher;           /* subscribed to events (`watch`): no idle timeout */
 	uint32_t events;       /* epoll events registered */
 };
 
@@ -44,6 +45,7 @@ struct ls_server {
 	void *ctx;
 	struct client *clients;
 	unsigned nclients;
+	struct client *cur;    /* client whose request the handler is answering */
 };
 
 static uint64_t now_ns(void)
@@ -272,7 +274,9 @@ static int process_lines(struct ls_server *s, struct client *c)
 		if (len && c->in[start + len - 1] == '\r')
 			len--; /* tolerate CRLF clients */
 		if (len) {
+			s->cur = c;
 			resp = s->fn(s->ctx, c->in + start, len, &rlen);
+			s->cur = NULL;
 			if (!resp || queue_out(c, resp, rlen)) {
 				free(resp);
 				return -1;
@@ -423,11 +427,52 @@ void ls_server_tick(struct ls_server *s, uint64_t now)
 		uint64_t idle = now - c->last_ns;
 
 		next = c->next;
-		if ((c->in_len && idle > PARTIAL_TIMEOUT_NS) || idle > IDLE_TIMEOUT_NS) {
+		if ((c->in_len && idle > PARTIAL_TIMEOUT_NS) || (idle > IDLE_TIMEOUT_NS && !c->watcher)) {
 			log_debug("client pid %d timed out", (int)c->pid);
 			client_free(s, c);
 		}
 	}
+}
+
+void ls_server_watch_current(struct ls_server *s)
+{
+	if (s->cur)
+		s->cur->watcher = 1;
+}
+
+unsigned ls_server_broadcast(struct ls_server *s, const char *line, size_t len)
+{
+	struct client *c, *next;
+	unsigned n = 0;
+
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (!c->watcher || c->closing)
+			continue;
+		if (out_backlog(c) || queue_out(c, line, len)) {
+			log_warn("dropping event watcher pid %d: it does not read its events",
+				 (int)c->pid);
+			client_free(s, c);
+			continue;
+		}
+		if (flush_out(c)) {
+			client_free(s, c);
+			continue;
+		}
+		update_events(s, c);
+		n++;
+	}
+	return n;
+}
+
+unsigned ls_server_watchers(const struct ls_server *s)
+{
+	const struct client *c;
+	unsigned n = 0;
+
+	for (c = s ? s->clients : NULL; c; c = c->next)
+		n += c->watcher;
+	return n;
 }
 
 unsigned ls_server_clients(const struct ls_server *s)

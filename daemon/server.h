@@ -35,6 +35,14 @@ void ls_server_run_pending(struct ls_server *s);
 /* Close clients that stalled mid-request or idled too long. */
 void ls_server_tick(struct ls_server *s, uint64_t now_ns);
 unsigned ls_server_clients(const struct ls_server *s);
+/* From inside the handler: the client being answered becomes an event
+ * watcher (the `watch` method): it stays connected without idle timeout
+ * and receives every ls_server_broadcast line. */
+void ls_server_watch_current(struct ls_server *s);
+/* Queue line (ending in '\n') to every watcher; a watcher that leaves
+ * 1 MiB unread is dropped. Returns how many got it. */
+unsigned ls_server_broadcast(struct ls_server *s, const char *line, size_t len);
+unsigned ls_server_watchers(const struct ls_server *s);
 void ls_server_close(struct ls_server *s);
 
 #endif

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "latscope.skel.h"
+#include "latscope/ipi.h"
 #include "tracer.h"
 #include "tracer_kvm.h"
 #include "log.h"
@@ -15,8 +16,10 @@ struct ls_pcpu_value { /* layout prefix of struct ls_pcpu in bpf/common.bpf.h */
 	struct ls_counters c;
 };
 
-static const char *family_of(const char *tp)
+static const char *family_of(const char *prog, const char *tp)
 {
+	if (!strncmp(prog, "ipi_", 4)) /* bpf/ipi.bpf.c, vector tracepoints too */
+		return "ipi";
 	if (!strncmp(tp, "irq_handler_", 12))
 		return "hardirq";
 	if (!strncmp(tp, "softirq_", 8))
@@ -36,7 +39,37 @@ static bool kernel_has_tp(const struct btf *vmlinux, const char *tp)
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
 }
 
-static int probe_programs(struct ls_tracer *t)
+/* Offset of a per-CPU variable in the kernel's per-CPU section; -1 if absent. */
+static int64_t percpu_offset(const struct btf *btf, const char *var)
+{
+	int id = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	unsigned i;
+
+	if (id < 0)
+		return -1;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++)
+		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off), var))
+			return vs->offset;
+	return -1;
+}
+
+/* bpf/ipi.bpf.c finds a CPU's irq_stat from its runqueue: their distance. */
+static void probe_ipi_irq_stat(struct ls_tracer *t, const struct btf *vmlinux)
+{
+	int64_t st = percpu_offset(vmlinux, "irq_stat"), rq = percpu_offset(vmlinux, "runqueues");
+
+	t->ipi_irq_stat_known = st >= 0 && rq >= 0;
+	t->ipi_irq_stat_from_rq = st - rq;
+	if (!t->ipi_irq_stat_known)
+		log_info("ipi: irq_stat or runqueues not in the kernel's BTF: handler runs "
+			 "our programs miss cannot be detected");
+}
+
+static int probe_programs(struct ls_tracer *t, const struct ls_config *cfg)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *p;
@@ -61,18 +94,56 @@ static int probe_programs(struct ls_tracer *t)
 		const char *tp = strchr(sec, '/') ? strchr(sec, '/') + 1 : sec;
 
 		ps->name = bpf_program__name(p);
-		ps->family = family_of(tp);
-		if (ls_kvm_claim(p, ps))
+		ps->family = family_of(ps->name, tp);
+		if (ls_kvm_claim(p, ps)) {
+			if (cfg && !ls_config_family_enabled(cfg, ps->family))
+				snprintf(ps->reason, sizeof(ps->reason),
+					 "family %s disabled by configuration ([tracing] families)",
+					 ps->family);
 			continue;
-		if (!kernel_has_tp(vmlinux, tp)) {
+		}
+		if (cfg && !ls_config_family_enabled(cfg, ps->family)) {
+			bpf_program__set_autoload(p, false);
+			snprintf(ps->reason, sizeof(ps->reason),
+				 "family %s disabled by configuration ([tracing] families)",
+				 ps->family);
+		} else if (!kernel_has_tp(vmlinux, tp)) {
 			bpf_program__set_autoload(p, false);
 			snprintf(ps->reason, sizeof(ps->reason),
 				 "tracepoint %s not in this kernel", tp);
 			log_info("program %s off: %s", ps->name, ps->reason);
 		}
 	}
+	probe_ipi_irq_stat(t, vmlinux);
 	btf__free(vmlinux);
 	return 0;
+}
+
+/*
+ * IPI pairing (bpf/ipi.bpf.c): pending state for every (possible CPU,
+ * receiving class), and the send side only where both send tracepoints
+ * exist (>= 6.4); otherwise the receive programs just count runs.
+ */
+static void setup_ipi(struct ls_tracer *t, const struct ls_tracer_opts *o)
+{
+	struct latscope_bpf *sk = t->skel;
+	unsigned ncpus = t->ncpus < LS_IPI_MAX_CPUS ? t->ncpus : LS_IPI_MAX_CPUS;
+
+	t->ipi_send_side = bpf_program__autoload(sk->progs.ipi_send_cpu) &&
+			   bpf_program__autoload(sk->progs.ipi_send_cpumask);
+	if (!t->ipi_send_side) {
+		bpf_program__set_autoload(sk->progs.ipi_send_cpu, false);
+		bpf_program__set_autoload(sk->progs.ipi_send_cpumask, false);
+		log_info("ipi: receive only (no ipi_send_* tracepoints): no IPI origin "
+			 "or delivery latency on this kernel");
+	}
+	sk->rodata->ls_ipi_ncpus = ncpus;
+	sk->rodata->ls_ipi_possible = t->ncpus;
+	sk->rodata->ls_ipi_smp_call_fn = o->ipi_smp_call_fn;
+	sk->rodata->ls_ipi_send_side = t->ipi_send_side;
+	sk->rodata->ls_ipi_irq_stat_known = t->ipi_irq_stat_known;
+	sk->rodata->ls_ipi_irq_stat_from_rq = t->ipi_irq_stat_from_rq;
+	bpf_map__set_max_entries(sk->maps.ls_ipi_slots, ncpus * LS_IPI_NCLASS);
 }
 
 /* Rings are created before load: the first one also serves as the outer
@@ -122,27 +193,40 @@ static int install_rings(struct ls_tracer *t, ring_buffer_sample_fn fn, void *ct
 	return 0;
 }
 
+/*
+ * In two passes: the IPI programs last. Programs at one tracepoint run in
+ * the order they attached, and bpf/ipi.bpf.c shares the IPI vectors' entry
+ * tracepoints with bpf/vectors.bpf.c, whose span must start before the IPI
+ * program's work, as ftrace's does. (Within ipi.bpf.c the receive programs
+ * come before the send programs; see there.)
+ */
 static void attach_all(struct ls_tracer *t)
 {
 	struct bpf_program *p;
-	unsigned i = 0;
+	int pass;
 
-	bpf_object__for_each_program(p, t->skel->obj) {
-		struct ls_prog_state *ps = &t->progs[i++];
-		struct bpf_link *l;
+	for (pass = 0; pass < 2; pass++) {
+		unsigned i = 0;
 
-		if (!bpf_program__autoload(p))
-			continue;
-		l = bpf_program__attach(p);
-		if (!l) {
-			snprintf(ps->reason, sizeof(ps->reason), "attach failed: %s",
-				 strerror(errno));
-			log_warn("program %s: %s", ps->name, ps->reason);
-			continue;
+		bpf_object__for_each_program(p, t->skel->obj) {
+			struct ls_prog_state *ps = &t->progs[i++];
+			int is_ipi = !strcmp(ps->family, "ipi");
+			struct bpf_link *l;
+
+			if (!bpf_program__autoload(p) || is_ipi != pass)
+				continue;
+			l = bpf_program__attach(p);
+			if (!l) {
+				snprintf(ps->reason, sizeof(ps->reason), "attach failed: %s",
+					 strerror(errno));
+				log_warn("program %s: %s", ps->name, ps->reason);
+				continue;
+			}
+			t->links[i - 1] = l;
+			ps->attached = true;
+			ps->fd = bpf_program__fd(p);
+			t->nattached++;
 		}
-		t->links[i - 1] = l;
-		ps->attached = true;
-		t->nattached++;
 	}
 }
 
@@ -185,14 +269,18 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->pcpu_buf = calloc(t->ncpus, (bpf_map__value_size(t->skel->maps.ls_pcpu_map) + 7) & ~7u);
 	if (!t->pcpu_buf)
 		return -ENOMEM;
-	err = probe_programs(t);
+	err = probe_programs(t, o->cfg);
 	if (err)
 		return err;
 	t->skel->rodata->ls_shard_shift = shift;
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
+	setup_ipi(t, o);
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
-	err = ls_kvm_prepare(t, o->kvm_threads);
+	if (o->cfg && !ls_config_family_enabled(o->cfg, "kvm")) /* no table, never probed */
+		err = bpf_map__set_autocreate(t->skel->maps.ls_kvm_threads, false);
+	else
+		err = ls_kvm_prepare(t, o->kvm_threads);
 	if (err)
 		return err;
 	err = create_rings(t);
@@ -232,6 +320,17 @@ int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu)
 		memcpy(&per_cpu[i], (char *)t->pcpu_buf + i * vsz,
 		       sizeof(struct ls_pcpu_value));
 	return 0;
+}
+
+uint64_t ls_tracer_prog_misses(const struct ls_tracer *t, unsigned i)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (i >= t->nprogs || !t->progs[i].attached ||
+	    bpf_obj_get_info_by_fd(t->progs[i].fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
 }
 
 int ls_tracer_epoll_fd(const struct ls_tracer *t)

@@ -12,19 +12,24 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "latscope/record.h"
+#include "config.h"
 
 struct ls_tracer_opts {
 	unsigned cpus_per_shard; /* power of two */
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
+	const struct ls_config *cfg; /* families to load ([tracing] families);
+				      * NULL = all */
 	unsigned kvm_threads;    /* vCPU threads tracked at once; 0 = default */
 };
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer, kvm */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi, kvm */
 	bool attached;
+	int fd;              /* of the loaded program, when attached */
 	char reason[112];    /* why not attached */
 };
 
@@ -40,6 +45,9 @@ struct ls_tracer {
 	struct ls_prog_state *progs;
 	struct bpf_link **links;   /* parallel to progs; NULL = not attached */
 	unsigned nprogs, nattached;
+	bool ipi_send_side;        /* IPI send tracepoints present (>= 6.4) */
+	bool ipi_irq_stat_known;   /* per-CPU offsets of irq_stat and runqueues */
+	int64_t ipi_irq_stat_from_rq; /* their distance */
 	void *pcpu_buf;            /* scratch for reading the per-CPU map */
 	struct ls_kvm *kvm;        /* KVM programs' own instance (tracer_kvm.c) */
 };
@@ -50,6 +58,9 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 /* Fill per_cpu[0..ncpus-1] with each CPU's counters. */
 int ls_tracer_counters(struct ls_tracer *t, struct ls_counters *per_cpu);
 int ls_tracer_epoll_fd(const struct ls_tracer *t);
+/* Runs of attached program i the kernel skipped because the program was
+ * already running on that CPU (bpf_prog_info.recursion_misses). */
+uint64_t ls_tracer_prog_misses(const struct ls_tracer *t, unsigned i);
 /* Drain every ring; returns records consumed or -errno. */
 int ls_tracer_drain(struct ls_tracer *t);
 void ls_tracer_stop(struct ls_tracer *t);

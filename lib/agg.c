@@ -32,6 +32,9 @@ struct ls_agg {
 	struct ls_series **chunks;
 	size_t nchunks;
 	struct ls_agg_stats st;  /* st.series is filled in by get_stats */
+	ls_agg_observer_fn obs;
+	void *obs_ctx;
+	const struct ls_rec *cur; /* record being added, for the observer */
 	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
@@ -209,6 +212,14 @@ static void add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 
 	if (!s || !ls_hist_add(&s->h, v))
 		a->st.alloc_failures++;
+	if (a->obs)
+		a->obs(a->obs_ctx, cls, cpu, key, v, a->cur);
+}
+
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx)
+{
+	a->obs = fn;
+	a->obs_ctx = ctx;
 }
 
 bool ls_agg_add_hist(struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key,
@@ -273,6 +284,24 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 }
 
 /*
+ * One IPI delivery feeds its delivery latency per target CPU by callback,
+ * by sender CPU (the sender x target matrix) and by callsite, and the
+ * number of sends the handler run served (1 + coalesced) by callback and
+ * by callsite, whose sum minus count is the coalesced sends.
+ */
+static void add_ipi(struct ls_agg *a, const struct ls_rec_ipi *r)
+{
+	const struct ls_rec *h = &r->h;
+	uint64_t sends = 1 + (uint64_t)r->coalesced;
+
+	add_value(a, LS_K_IPI, h->cpu, h->key, h->dur);
+	add_value(a, LS_K_IPI_BY_SENDER, h->cpu, h->arg, h->dur);
+	add_value(a, LS_K_IPI_CALLSITE, h->cpu, r->callsite, h->dur);
+	add_value(a, LS_K_IPI_SENDS, h->cpu, h->key, sends);
+	add_value(a, LS_K_IPI_CALLSITE_SENDS, h->cpu, r->callsite, sends);
+}
+
+/*
  * One KVM exit feeds the generic series by (cpu, reason): its cost (unless
  * still open at the end of an offline trace) and the guest run that ended
  * in it; and the KVM table, which keeps the VM, vCPU and ISA axes.
@@ -303,7 +332,7 @@ struct ls_kvm_table *ls_agg_kvm_get(struct ls_agg *a)
 	return a->kvm;
 }
 
-void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+static void add_record(struct ls_agg *a, const struct ls_rec *r)
 {
 	a->st.records++;
 	note_cpu(a, r->cpu);
@@ -324,6 +353,9 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
 		break;
+	case LS_K_IPI:
+		add_ipi(a, (const struct ls_rec_ipi *)r);
+		break;
 	case LS_K_KVM_EXIT:
 		add_kvm(a, (const struct ls_rec_kvm *)r);
 		break;
@@ -331,6 +363,13 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
 		a->st.unknown_kind++;
 		break;
 	}
+}
+
+void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)
+{
+	a->cur = r;
+	add_record(a, r);
+	a->cur = NULL;
 }
 
 int ls_agg_foreach(const struct ls_agg *a, ls_series_fn fn, void *ctx)

@@ -37,6 +37,14 @@ void ls_agg_add(struct ls_agg *a, const struct ls_rec *r);
 void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 		      uint32_t key, uint64_t v);
 
+/*
+ * Observer of every value the aggregator adds, with the record it came from
+ * (NULL for ls_agg_add_value): alerting sees exactly the values the views
+ * show, derived classes included. One observer; NULL fn removes it.
+ */
+typedef void (*ls_agg_observer_fn)(void *ctx, uint32_t cls, uint32_t cpu, uint32_t key,
+				   uint64_t v, const struct ls_rec *r);
+void ls_agg_set_observer(struct ls_agg *a, ls_agg_observer_fn fn, void *ctx);
 /* Persistence (lib/state.c): add a saved histogram to series (cls, cpu,
  * key), folded into `other` past the cap like single values (its count
  * added to series_overflow then); false on ENOMEM. */

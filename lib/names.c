@@ -28,6 +28,11 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_HRTIMER_LATE] = "hrtimer_late",
 	[LS_K_HRTIMER_EARLY] = "hrtimer_early",
 	[LS_K_HRTIMER_WAKEUP] = "hrtimer_wakeup",
+	[LS_K_IPI] = "ipi",
+	[LS_K_IPI_BY_SENDER] = "ipi_by_sender",
+	[LS_K_IPI_CALLSITE] = "ipi_callsite",
+	[LS_K_IPI_SENDS] = "ipi_sends",
+	[LS_K_IPI_CALLSITE_SENDS] = "ipi_callsite_sends",
 	[LS_K_KVM_EXIT] = "kvm_exit",
 	[LS_K_KVM_GUEST] = "kvm_guest",
 };
@@ -50,6 +55,13 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx)
 static int is_timer_fn_class(uint32_t cls)
 {
 	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY;
+}
+
+/* IPI classes keyed by a kernel address: callback (0 = none) or callsite. */
+static int is_ipi_kaddr_class(uint32_t cls)
+{
+	return cls == LS_K_IPI || cls == LS_K_IPI_SENDS || cls == LS_K_IPI_CALLSITE ||
+	       cls == LS_K_IPI_CALLSITE_SENDS;
 }
 
 static int is_kvm_class(uint32_t cls)
@@ -99,6 +111,11 @@ const char *ls_class_name(uint32_t cls)
 int ls_class_from_name(const char *name)
 {
 	return index_of(class_names, ARRAY_SIZE(class_names), name);
+}
+
+int ls_class_is_count(uint32_t cls)
+{
+	return cls == LS_K_IPI_SENDS || cls == LS_K_IPI_CALLSITE_SENDS;
 }
 
 const char *ls_softirq_name(uint32_t vec)
@@ -222,6 +239,13 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 		return buf;
 	} else if (is_timer_fn_class(cls)) {
 		return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);
+	} else if (is_ipi_kaddr_class(cls) && key) {
+		return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);
+	} else if (is_ipi_kaddr_class(cls)) {
+		name = "none"; /* reschedule IPIs carry no callback */
+	} else if (cls == LS_K_IPI_BY_SENDER) {
+		snprintf(buf, len, "cpu%u", key);
+		return buf;
 	} else if (cls == LS_K_HRTIMER_WAKEUP) {
 		char comm[16];
 
@@ -280,6 +304,45 @@ static int parse_irq_name(const char *s, uint32_t *key)
 	return 0;
 }
 
+/* "none" (0), "func" or "func+0x1f" as ls_ksyms_format prints them. */
+static int parse_kaddr(const char *s, uint32_t *key)
+{
+	char name[256];
+	const char *plus = strchr(s, '+');
+	size_t n = plus ? (size_t)(plus - s) : strlen(s);
+	unsigned long long off = 0;
+	uint64_t addr;
+	char *end;
+
+	if (!strcasecmp(s, "none")) {
+		*key = 0;
+		return 0;
+	}
+	if (!strncasecmp(s, "0x", 2)) { /* printed when the symbol is unknown */
+		errno = 0;
+		addr = strtoull(s + 2, &end, 16);
+		if (errno || *end || end == s + 2 || LS_KADDR((uint32_t)addr) != addr)
+			return -1;
+		*key = (uint32_t)addr;
+		return 0;
+	}
+	if (!n || n >= sizeof(name))
+		return -1;
+	if (plus) {
+		errno = 0;
+		off = strtoull(plus + 1, &end, 16);
+		if (errno || *end || strncasecmp(plus + 1, "0x", 2) || off >= 1ull << 31)
+			return -1;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	addr = ls_ksyms_addr(ksyms, name);
+	if (!addr)
+		return -1;
+	*key = (uint32_t)(addr + off);
+	return 0;
+}
+
 int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 {
 	int i = -1;
@@ -298,6 +361,10 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 		i = index_of(vector_names, ARRAY_SIZE(vector_names), s);
 	else if (cls == LS_K_HARDIRQ)
 		return parse_irq_name(s, key);
+	else if (is_ipi_kaddr_class(cls))
+		return parse_kaddr(s, key);
+	else if (cls == LS_K_IPI_BY_SENDER)
+		return strncasecmp(s, "cpu", 3) ? -1 : parse_u32(s + 3, key);
 	else if (is_timer_fn_class(cls)) {
 		uint64_t addr = ls_ksyms_addr(ksyms, s);
 

@@ -22,6 +22,8 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx);
 const char *ls_class_name(uint32_t cls);
 /* Inverse; returns -1 if unknown. */
 int ls_class_from_name(const char *name);
+/* Classes whose values are counts, not nanoseconds (ipi_sends...). */
+int ls_class_is_count(uint32_t cls);
 
 /* "HI","TIMER","NET_TX","NET_RX","BLOCK","IRQ_POLL","TASKLET","SCHED",
  * "HRTIMER","RCU"; NULL if out of range. */

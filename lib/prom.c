@@ -161,7 +161,8 @@ static int collect(const struct ls_series *s, void *p)
 {
 	struct collect *c = p;
 
-	if (!s->h.count || !ls_class_name(s->cls) || (c->by_key && key_unbounded(s->cls)))
+	if (!s->h.count || !ls_class_name(s->cls) || ls_class_is_count(s->cls) ||
+	    (c->by_key && key_unbounded(s->cls)))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;

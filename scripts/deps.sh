@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev                             # unit tests
   rt-tests trace-cmd bpftrace               # ground truth and baselines in tests/bench
   iproute2 procps util-linux socat jq        # test workloads and helpers
+  systemd man-db groff-base mandoc           # unit file checks, man page rendering and lint
   prometheus                                # promtool: checks metrics and rules in tests
 )
 missing=()

@@ -58,6 +58,11 @@ enum ls_kind {
 	LS_K_PREEMPTOFF = 17,   /* derived: preempt-off windows */
 	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable */
 	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable */
+	/* IPIs, derived (lib/agg.c): per target CPU */
+	LS_K_IPI_CALLSITE = 20, /* delivery latency, key = send callsite (LS_KADDR) */
+	LS_K_IPI_SENDS = 21,    /* sends one handler run served (1 + coalesced),
+				 * key = callback; a count, not ns */
+	LS_K_IPI_CALLSITE_SENDS = 22, /* the same, key = callsite */
 	LS_K_MAX = 32,          /* room for later families; arrays are sized by it */
 };
 

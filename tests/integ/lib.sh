@@ -59,7 +59,15 @@ stop_daemon() {
 # req JSON-LINE: one request on a fresh connection, prints the response line.
 req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null; }
 
-# our_progs: how many BPF programs with latscope's names are loaded.
-our_progs() {
-	bpftool prog show 2>/dev/null | grep -cE 'name (irq_handler_entry|irq_handler_exit|softirq_entry|softirq_exit|softirq_raise|local_timer_entry|local_timer_exit|reschedule_entry|call_function_entry)'
+# prog_ids_of PID: ids of the BPF programs a process holds (from fdinfo),
+# so checks about "our" programs are not confused by other tracers.
+prog_ids_of() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+
+# progs_alive IDS...: how many of these program ids are still loaded.
+progs_alive() {
+	local n=0 id
+	for id in "$@"; do bpftool prog show id "$id" >/dev/null 2>&1 && n=$((n + 1)); done
+	echo $n
 }

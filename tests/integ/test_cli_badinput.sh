@@ -91,7 +91,7 @@ check "--help exits 0" 0 "usage: latscope" --stdout -- "$B" --help
 check "-h exits 0" 0 "usage: latscope" --stdout -- "$B" -h
 check "help exits 0" 0 "Commands:" --stdout -- "$B" help
 check "--version prints the version" 0 "^latscope [0-9]+\.[0-9]+" --stdout -- "$B" --version
-for c in status cpus hist keys timers help; do
+for c in status cpus hist keys timers ipis help; do
 	check "$c --help exits 0 with its usage" 0 "usage: latscope $c" --stdout -- "$B" "$c" --help
 	check "--help $c exits 0 with its usage" 0 "usage: latscope $c" --stdout -- "$B" --help "$c"
 	check "$c -h exits 0" 0 "usage: latscope $c" --stdout -- "$B" "$c" -h
@@ -249,6 +249,18 @@ check "good response: --json is the result object" 0 "\"max_ns\": 90000" --stdou
 	-- "$B" --socket "$tmp/good.sock" keys softirq --json
 check "good response via LATSCOPE_SOCKET" 0 "1 key with data" --stdout \
 	-- env LATSCOPE_SOCKET="$tmp/good.sock" "$B" keys softirq
+
+# --- ipis: receive-only kernels, malformed views, status notes ------------
+respond ipis_rx '{"ok":true,"result":{"ncpus":2,"send_side":false,"matrix":[],"cpus":[{"cpu":0,"count":0,"coalesced":0,"callbacks":[],"callsites":[]}]}}\n'
+check "ipis on a receive-only kernel says so" 0 "receive only" --stdout \
+	-- "$B" --socket "$tmp/ipis_rx.sock" ipis
+respond ipis_bad '{"ok":true,"result":{"ncpus":2,"send_side":true,"matrix":[{"target":1}],"cpus":[]}}\n'
+check "ipis: matrix entry without a sender is malformed" 1 "malformed.*matrix\\[0\\]" \
+	-- "$B" --socket "$tmp/ipis_bad.sock" ipis
+check "ipis --cpu takes a CPU number" 2 "cpu" -- "$B" --socket "$tmp/ipis_bad.sock" ipis --cpu x
+respond notes '{"ok":true,"result":{"version":"0.1.0","notes":["ipi: receive only (no ipi_send_* tracepoints, kernel < 6.4): no IPI origin or delivery latency"]}}\n'
+check "status prints the capability notes" 0 "notes +ipi: receive only" --stdout \
+	-- "$B" --socket "$tmp/notes.sock" status
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -73,10 +73,14 @@ kill $flood 2>/dev/null; wait $flood 2>/dev/null
 check "socket file has mode 0660" test "$(stat -c %a "$SOCK")" = 660
 check "daemon still alive after all of it" kill -0 "$DAEMON_PID"
 
+ids=$(prog_ids_of "$DAEMON_PID")
+check "the daemon holds its BPF programs ($(echo $ids | wc -w))" test -n "$ids"
 stop_daemon; rc=$?
 check "SIGTERM exits 0" test $rc -eq 0
 check "socket removed on exit" test ! -e "$SOCK"
-for i in $(seq 1 30); do [ "$(our_progs)" -eq 0 ] && break; sleep 0.1; done
-check "no latscope BPF program stays loaded" test "$(our_progs)" -eq 0
+# shellcheck disable=SC2086
+for i in $(seq 1 30); do [ "$(progs_alive $ids)" -eq 0 ] && break; sleep 0.1; done
+# shellcheck disable=SC2086
+check "none of its BPF programs stays loaded" test "$(progs_alive $ids)" -eq 0
 grep -qE 'ERROR|AddressSanitizer|runtime error' "$LS_TMP/daemon.log" && { cat "$LS_TMP/daemon.log"; not_ok "daemon log clean of sanitizer errors"; }
 summary
