@@ -23,6 +23,7 @@
 #include "offline_pair.h"
 #include "report.h"
 #include "report_input.h"
+#include "report_ipis.h"
 #include "report_kvm.h"
 
 #define MAX_VIEWS 32
@@ -132,9 +133,17 @@ static json_object *build_kvm(const struct analyze *a, uint32_t cls, struct ls_e
 	return ls_report_kvm(a->agg, -1, -1, LS_KVM_SORT_DEFAULT);
 }
 
+static json_object *build_ipis(const struct analyze *a, uint32_t cls, struct ls_err *err)
+{
+	(void)cls;
+	(void)err;
+	return ls_report_ipis(a->agg, a->ncpus, a->cpu);
+}
+
 static const struct view views[] = {
 	{ "cpus", &cmd_cpus, false, build_cpus },
 	{ "timers", &cmd_timers, false, build_timers },
+	{ "ipis", &cmd_ipis, false, build_ipis },
 	{ "kvm", &cmd_kvm, false, build_kvm },
 	{ "hist", &cmd_hist, true, build_hist },
 	{ "keys", &cmd_keys, true, build_keys },
@@ -409,6 +418,8 @@ static void default_views(struct analyze *a)
 	a->want[a->nwant++].v = find_view("cpus");
 	if (s->records[LS_K_HRTIMER])
 		a->want[a->nwant++].v = find_view("timers");
+	if (s->records[LS_K_IPI])
+		a->want[a->nwant++].v = find_view("ipis");
 	if (s->records[LS_K_KVM_EXIT])
 		a->want[a->nwant++].v = find_view("kvm");
 }
@@ -561,6 +572,8 @@ const struct cli_cmd cmd_analyze = {
 		 "streamed in constant memory. VIEW is one of:\n"
 		 "  cpus            per-CPU summary of every class (default)\n"
 		 "  timers          hrtimer lateness and run time (default when present)\n"
+		 "  ipis            IPI delivery: sender x target CPU, callbacks, callsites\n"
+		 "                  (default when present)\n"
 		 "  kvm             KVM exits per reason, guest vs host time per vCPU\n"
 		 "                  (default when present)\n"
 		 "  hist CLASS      histogram of CLASS (with --key K: only that key)\n"

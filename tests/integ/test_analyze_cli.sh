@@ -124,6 +124,12 @@ check "--record writes every record as a capture" sh -c \
 	"'$LS' analyze --record '$tmp/cap' '$irq' >/dev/null && \
 	 test \"\$('$BUILD/tests/integ/capture_count' '$tmp/cap' 4 0)\" = 13 && \
 	 test \"\$('$BUILD/tests/integ/capture_count' '$tmp/cap' 5 0)\" = 13"
+# two smp calls from CPU 1 to CPU 0: sent at 836.914237 and .914285, handled
+# at .914275 and .914308 (38 and 23 us)
+check "tgid: ipis view, CPU 1 -> CPU 0: 2 deliveries of 23 and 38 us" test \
+	"$(jqv '.views[0].result.matrix[0] | [.sender.key, .target, .count, .p50_ns, .max_ns]' \
+		"$DATA/ftrace_tgid.txt" ipis)" = '[1,0,2,23000,38000]'
+expect "tgid: ipis view printed by default" 0 "== ipis ==" analyze "$DATA/ftrace_tgid.txt"
 for f in noirqinfo tgid latency pipe_lost tracecmd tracecmd_ns tracecmd_lat; do
 	check "$f: analyzes, nothing malformed" test \
 		"$(jqv '.input | [.format.kind, .malformed]' "$DATA/ftrace_$f.txt")" = '["event trace",0]'
