@@ -20,6 +20,11 @@
 #include "../lib/hist.c"
 #include "../lib/agg.c"
 #include "../lib/comms.c"
+#include "../lib/windows.c"
+#include "../lib/win_store.c"
+#include "../lib/win_roll.c"
+#include "../lib/interruptions.c"
+#include "../lib/isolation.c"
 #include "../lib/agg_kvm.c"
 #include "../lib/kvm_reasons.c"
 

@@ -31,6 +31,7 @@ struct ls_open_hrtimer {
 	__u64 timer;  /* the struct hrtimer * whose exit closes it */
 	__s64 late;
 	__s64 soft_late;
+	__s64 armed;  /* ls_rec_hrtimer.armed */
 	__u32 key;
 	__u32 pid;
 	__u32 woken;

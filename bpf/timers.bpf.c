@@ -6,6 +6,11 @@
  * and the callback's run time. Timers with slack may fire before their hard
  * expiry: lateness is then negative and is kept so.
  *
+ * hrtimer_start (every (re)arm, including restarts from a callback) notes
+ * when each timer was last armed, so an expiry can say whether its timer
+ * was armed only after it was already due (then its lateness is not an
+ * interrupt delay; docs/windows.md).
+ *
  * Counters here use atomic adds: a soft hrtimer's tracepoint runs with
  * interrupts enabled, so a hard hrtimer's program can interrupt it on the
  * same CPU while both update the LS_K_HRTIMER counters.
@@ -17,6 +22,78 @@
 /* Address of hrtimer_wakeup (from kallsyms, set before load; 0 = unknown):
  * for those timers the sleeper's task is read and reported. */
 const volatile __u64 ls_hrtimer_wakeup_fn = 0;
+
+/*
+ * When each timer was last armed: a direct-mapped table indexed by a hash
+ * of the timer's address (no locks, no allocation). Two timers sharing a
+ * slot, or two CPUs writing one at once, leave a slot whose timer does not
+ * match: the expiry then reports LS_ARMED_UNKNOWN, never a wrong time.
+ */
+#define LS_ARMED_SLOTS_LOG2 12
+struct ls_armed {
+	__u64 timer;
+	__u64 ts;    /* bpf_ktime_get_ns() at hrtimer_start */
+	__u64 check; /* timer ^ ts: detects a torn pair of concurrent writes */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << LS_ARMED_SLOTS_LOG2);
+	__type(key, __u32);
+	__type(value, struct ls_armed);
+} ls_hrtimer_armed SEC(".maps");
+
+/* The timer's address as a plain number (the verifier allows no
+ * arithmetic on the typed pointer itself): read from the program's ctx,
+ * where the first tracepoint argument is stored. */
+static __always_inline __u64 first_arg(const __u64 *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), ctx);
+	return v;
+}
+
+static __always_inline struct ls_armed *armed_slot(__u64 timer)
+{
+	__u32 slot = (__u32)((timer * 0x9e3779b97f4a7c15ull) >> (64 - LS_ARMED_SLOTS_LOG2));
+
+	return bpf_map_lookup_elem(&ls_hrtimer_armed, &slot);
+}
+
+SEC("tp_btf/hrtimer_start")
+int BPF_PROG(hrtimer_start, struct hrtimer *t)
+{
+	__u64 timer = first_arg(ctx), now = bpf_ktime_get_ns();
+	struct ls_armed *a = armed_slot(timer);
+	struct ls_pcpu *pc = ls_pcpu();
+
+	if (pc)
+		__sync_fetch_and_add(&pc->c.events[LS_K_HRTIMER], 1);
+	if (a) {
+		a->timer = timer;
+		a->ts = now;
+		a->check = timer ^ now;
+	}
+	return 0;
+}
+
+/* Arming time relative to the hard expiry, in the timer's clock (see
+ * record.h): its base's now - expiry (late) minus how long ago it was
+ * armed, measured on the monotonic clock. */
+static __always_inline __s64 armed_rel(__u64 timer, __s64 late, __u64 mono_now)
+{
+	struct ls_armed *a = armed_slot(timer);
+	__u64 t, ts;
+
+	if (!a)
+		return LS_ARMED_UNKNOWN;
+	t = a->timer;
+	ts = a->ts;
+	if (t != timer || a->check != (t ^ ts) || ts > mono_now)
+		return LS_ARMED_UNKNOWN;
+	return late - (__s64)(mono_now - ts);
+}
 
 static __always_inline int timer_is_soft(struct hrtimer *t)
 {
@@ -67,6 +144,7 @@ int BPF_PROG(hrtimer_expire_entry, struct hrtimer *t, ktime_t *now)
 	if (ls_hrtimer_wakeup_fn && fn == ls_hrtimer_wakeup_fn)
 		read_sleeper(t, o);
 	o->ts = bpf_ktime_get_ns();
+	o->armed = armed_rel(first_arg(ctx), o->late, o->ts);
 	return 0;
 }
 
@@ -92,6 +170,7 @@ static __always_inline void emit_hrtimer(struct ls_pcpu *pc, struct ls_open_hrti
 	r->h.flags = o->flags;
 	r->late = o->late;
 	r->soft_late = o->soft_late;
+	r->armed = o->armed;
 	__builtin_memcpy(r->comm, o->comm, sizeof(r->comm));
 	__sync_fetch_and_add(&pc->c.records[LS_K_HRTIMER], 1);
 	ls_submit(rb, r, sizeof(*r));

@@ -10,6 +10,7 @@
 #include "request.h"
 #include "status_service.h"
 #include "table.h"
+#include "win_text.h"
 #include "units.h"
 
 static void print_header(json_object *r)
@@ -276,6 +277,7 @@ static int human(json_object *r)
 	print_metrics_export(r);
 	status_print_service(r);
 	print_kvm(r);
+	win_print_status(r);
 	print_classes(r);
 	return CLI_EXIT_OK;
 }

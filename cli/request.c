@@ -131,6 +131,40 @@ int request_run(const struct cli_opts *o, json_object *req,
 	return rc;
 }
 
+int request_get(const struct cli_opts *o, json_object *req, json_object **resp,
+		json_object **result)
+{
+	struct cli_opts quiet = *o;
+	char *line = NULL;
+	size_t len = 0;
+	json_object *ok;
+	int rc;
+
+	*resp = *result = NULL;
+	rc = client_roundtrip(o, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+			      &line, &len);
+	json_object_put(req);
+	if (rc)
+		return rc;
+	*resp = parse(line, len);
+	free(line);
+	if (!*resp)
+		return CLI_EXIT_RUNTIME;
+	ok = jget(*resp, "ok", json_type_boolean);
+	*result = jget(*resp, "result", json_type_object);
+	quiet.json = false; /* errors go to stderr only */
+	if (!ok || !json_object_get_boolean(ok) || !*result) {
+		rc = !ok ? jmalformed("no boolean \"ok\" member")
+		     : json_object_get_boolean(ok) ? jmalformed("\"ok\" is true but there is no "
+							       "\"result\" object")
+		     : daemon_error(&quiet, *resp);
+		json_object_put(*resp);
+		*resp = *result = NULL;
+		return rc;
+	}
+	return CLI_EXIT_OK;
+}
+
 int request_run_cpu_view(const struct cli_cmd *c, const struct cli_opts *o,
 			 int argc, char **argv, const char *method,
 			 int (*human)(json_object *result))

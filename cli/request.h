@@ -20,6 +20,14 @@ int request_run(const struct cli_opts *o, json_object *req,
 		int (*human)(json_object *result));
 
 /*
+ * Send req (consumed) and return the daemon's result in *result, owned by
+ * *resp (put it when done) instead of printing it. Errors are printed as
+ * request_run does and return CLI_EXIT_RUNTIME.
+ */
+int request_get(const struct cli_opts *o, json_object *req, json_object **resp,
+		json_object **result);
+
+/*
  * The whole run of a command whose only option is --cpu N and whose request
  * is {"method": method[, "cpu": N]} (cpus, timers, ...).
  */

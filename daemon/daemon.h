@@ -11,6 +11,7 @@
 #include "agg.h"
 #include "alerts.h"
 #include "config.h"
+#include "isolation.h"
 #include "ksyms.h"
 #include "options.h"
 #include "tracer.h"
@@ -47,6 +48,7 @@ struct ls_daemon {
 	struct ls_server *srv;
 	uint64_t *drops_cpu;         /* scratch: drops per CPU, all kinds */
 	uint64_t notify_status_ns;   /* last STATUS= sent */
+	struct ls_isolation iso;     /* isolated CPUs (windows.md) */
 	uint64_t started_unix_ns;        /* this process's start */
 	uint64_t stats_since_unix_ns;    /* start of the statistics (restored) */
 	struct ls_counters counters_base; /* restored totals, added to total */

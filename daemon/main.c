@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include "daemon.h"
 #include "log.h"
+#include "windows.h"
 #include "names.h"
 #include "server.h"
 #include "tracer_kvm.h"
@@ -69,6 +70,37 @@ static int open_capture(struct ls_daemon *d, const char *path, int ncpus)
 	d->capture = fopen(path, "wbe");
 	if (!d->capture || fwrite(&h, sizeof(h), 1, d->capture) != 1) {
 		log_err("--record %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Isolated CPUs from /sys, or the --isolated list; windows log what
+ * interrupts them. */
+static int setup_windows(struct ls_daemon *d, const struct ls_config *c)
+{
+	struct ls_win_opts wo = {
+		.worst = c->worst, .flight = LS_WIN_DEFAULT_FLIGHT, .proc_comm = true,
+	};
+	struct ls_cpuset all, want = { { 0 } };
+	char buf[256];
+	unsigned cpu;
+
+	if (ls_isolation_detect(&d->iso, ""))
+		log_warn("isolated CPUs: %s", d->iso.error);
+	if (!c->isolated.auto_detect) { /* [windows] isolated / --isolated */
+		for (cpu = 0; cpu < LS_MAX_CPUS; cpu++)
+			if (ls_cpulist_has(&c->isolated.cpus, cpu))
+				want.w[cpu / 64] |= 1ull << (cpu % 64);
+		ls_isolation_override(&d->iso, ls_cpuset_format(&want, buf, sizeof(buf)));
+	}
+	ls_isolation_all(&d->iso, &all);
+	log_info("isolated CPUs: %s (%s)", ls_cpuset_empty(&all) ? "none" :
+		 ls_cpuset_format(&all, buf, sizeof(buf)),
+		 c->isolated.auto_detect ? "isolcpus, nohz_full, cpuset" : "configured");
+	if (ls_windows_set_opts(ls_agg_windows(d->agg), &wo) ||
+	    ls_windows_set_isolated(ls_agg_windows(d->agg), &all)) {
+		log_err("windows: options rejected");
 		return -1;
 	}
 	return 0;
@@ -145,6 +177,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 			case LS_EP_TICK:
 				drain_timer_ack(tick->fd);
 				ls_tracer_drain(&d->tracer);
+				ls_agg_flush(d->agg, mono_ns());
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
 				ls_kvm_reprobe(&d->tracer);
@@ -252,7 +285,8 @@ int main(int argc, char **argv)
 	d.metrics.textfile = d.cfg.metrics_textfile[0] ? d.cfg.metrics_textfile : NULL;
 	d.metrics.interval_s = d.cfg.metrics_interval;
 	d.agg = ls_agg_new(d.cfg.max_series);
-	if (!d.agg || ls_persist_start(&d, d.cfg.max_series))
+	/* windows are set up on the aggregator a restored state replaced */
+	if (!d.agg || ls_persist_start(&d, d.cfg.max_series) || setup_windows(&d, &d.cfg))
 		goto out;
 	ls_daemon_ksyms_init(&d);
 	to.cpus_per_shard = d.cfg.cpus_per_ring;

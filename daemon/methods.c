@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The socket methods of docs/protocol.md: status, cpus, hist, keys,
- * timers, ipis, metrics, kvm. */
+ * timers, ipis, metrics, kvm, windows, isolated. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +10,9 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "report_windows.h"
+#include "windows.h"
+#include "interruptions.h"
 #include "report_ipis.h"
 #include "server.h"
 #include "report_kvm.h"
@@ -142,6 +145,8 @@ static json_object *status(struct ls_daemon *d)
 	json_object_object_add(o, "state", ls_persist_status(d));
 	if (d->metrics.textfile)
 		json_object_object_add(o, "metrics_export", ls_metrics_status(d));
+	ls_agg_flush(d->agg, now);
+	json_object_object_add(o, "windows", ls_report_windows_status(d->agg, &d->iso));
 	if (d->capture) {
 		json_object *cap = json_object_new_object();
 
@@ -213,6 +218,42 @@ static int get_key(const struct ls_req *rq, uint32_t cls, int64_t *key, struct l
 	return 0;
 }
 
+/* kind parameter of `windows`: "irqoff" or "preemptoff"; -1 when absent. */
+static int get_kind(const struct ls_req *rq, int64_t *kind, struct ls_err *err)
+{
+	const char *name;
+	uint32_t k;
+	int r = ls_req_str(rq, "kind", &name, err);
+
+	*kind = -1;
+	if (r <= 0)
+		return r;
+	if (ls_win_kind_parse(name, &k)) {
+		ls_err_set(err, LS_E_BAD_PARAMS, "kind: unknown \"%.40s\" (irqoff or preemptoff)",
+			   name);
+		return -1;
+	}
+	*kind = k;
+	return 0;
+}
+
+/* n parameter: how many windows/interruptions per CPU, 1..max. */
+static int get_n(const struct ls_req *rq, unsigned dflt, unsigned max, unsigned *n,
+		 struct ls_err *err)
+{
+	uint64_t v;
+	int r = ls_req_uint(rq, "n", max, &v, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 1 && v == 0) {
+		ls_err_set(err, LS_E_BAD_PARAMS, "n: expected 1..%u", max);
+		return -1;
+	}
+	*n = r == 1 ? (unsigned)v : dflt;
+	return 0;
+}
+
 /* kvm parameters: vm (tgid), vcpu, sort. */
 static int get_kvm(const struct ls_req *rq, int64_t *vm, int64_t *vcpu,
 		   enum ls_kvm_sort *sort, struct ls_err *err)
@@ -248,13 +289,19 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	static const char *const hist_p[] = { "class", "cpu", "key", NULL };
 	static const char *const keys_p[] = { "class", "cpu", NULL };
 	static const char *const kvm_p[] = { "vm", "vcpu", "sort", NULL };
+	static const char *const windows_p[] = { "cpu", "kind", "n", NULL };
+	static const char *const isolated_p[] = { "cpu", "n", NULL };
+	struct ls_win_opts wo;
 	enum ls_kvm_sort sort;
 	uint32_t cls;
-	int64_t cpu, key, vm, vcpu;
+	int64_t cpu, key, vm, vcpu, kind;
+	unsigned n;
 
 	/* serve from up-to-date data: pull whatever the rings hold now */
-	if (strcmp(rq->method, "status"))
+	if (strcmp(rq->method, "status")) {
 		ls_tracer_drain(&d->tracer);
+		ls_agg_flush(d->agg, mono_ns());
+	}
 	if (!strcmp(rq->method, "status")) {
 		if (ls_req_check_members(rq, none, err))
 			return NULL;
@@ -312,8 +359,21 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 			return NULL;
 		return ls_report_kvm(d->agg, vm, vcpu, sort);
 	}
-	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, ipis, metrics, kvm, watch)",
-		   rq->method);
+	if (!strcmp(rq->method, "windows")) {
+		ls_windows_get_opts(ls_agg_windows(d->agg), &wo);
+		if (ls_req_check_members(rq, windows_p, err) || get_cpu(rq, d, &cpu, err) ||
+		    get_kind(rq, &kind, err) || get_n(rq, wo.worst, LS_WIN_MAX_WORST, &n, err))
+			return NULL;
+		return ls_report_windows(d->agg, d->tracer.ncpus, cpu, kind, n);
+	}
+	if (!strcmp(rq->method, "isolated")) {
+		if (ls_req_check_members(rq, isolated_p, err) || get_cpu(rq, d, &cpu, err) ||
+		    get_n(rq, 20, LS_INTR_RECENT, &n, err))
+			return NULL;
+		return ls_report_isolated(d->agg, &d->iso, d->tracer.ncpus, cpu, n);
+	}
+	ls_err_set(err, LS_E_UNKNOWN_METHOD, "unknown method \"%.40s\" (status, cpus, hist, keys, timers, "
+		   "ipis, metrics, kvm, windows, isolated, watch)", rq->method);
 	return NULL;
 }
 

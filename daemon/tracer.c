@@ -26,6 +26,9 @@ static const char *family_of(const char *prog, const char *tp)
 		return "softirq";
 	if (!strncmp(tp, "hrtimer_", 8))
 		return "hrtimer";
+	if (!strcmp(tp, "irq_disable") || !strcmp(tp, "irq_enable") ||
+	    !strncmp(tp, "preempt_", 8))
+		return "preemptirq";
 	return "vector";
 }
 

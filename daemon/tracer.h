@@ -27,7 +27,7 @@ struct ls_tracer_opts {
 
 struct ls_prog_state {
 	const char *name;    /* program == tracepoint name */
-	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi, kvm */
+	const char *family;  /* hardirq, softirq, vector, hrtimer, ipi, kvm, preemptirq */
 	bool attached;
 	int fd;              /* of the loaded program, when attached */
 	char reason[112];    /* why not attached */

@@ -14,6 +14,7 @@
 #include "agg.h"
 #include "agg_kvm.h"
 #include "comms.h"
+#include "windows.h"
 
 #define CHUNK_BITS 6
 #define CHUNK (1u << CHUNK_BITS)   /* series per chunk */
@@ -35,6 +36,7 @@ struct ls_agg {
 	ls_agg_observer_fn obs;
 	void *obs_ctx;
 	const struct ls_rec *cur; /* record being added, for the observer */
+	struct ls_windows *win;
 	struct ls_kvm_table *kvm; /* created at the first KVM record */
 };
 
@@ -78,6 +80,12 @@ struct ls_agg *ls_agg_new(size_t max_series)
 		return NULL;
 	}
 	a->max_series = max_series;
+	a->win = ls_windows_new(a);
+	if (!a->win) {
+		free(a->slots);
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -91,6 +99,7 @@ void ls_agg_free(struct ls_agg *a)
 		free(a->chunks[c]);
 	free(a->chunks);
 	free(a->slots);
+	ls_windows_free(a->win);
 	ls_kvm_table_free(a->kvm);
 	free(a);
 }
@@ -353,6 +362,10 @@ static void add_record(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_HRTIMER:
 		add_hrtimer(a, (const struct ls_rec_hrtimer *)r);
 		break;
+	case LS_K_IRQOFF_EXACT:
+	case LS_K_PREEMPTOFF_EXACT: /* key = disabling call site */
+		add_value(a, r->kind, r->cpu, r->key, r->dur);
+		break;
 	case LS_K_IPI:
 		add_ipi(a, (const struct ls_rec_ipi *)r);
 		break;
@@ -363,6 +376,17 @@ static void add_record(struct ls_agg *a, const struct ls_rec *r)
 		a->st.unknown_kind++;
 		break;
 	}
+	ls_windows_add(a->win, r);
+}
+
+struct ls_windows *ls_agg_windows(const struct ls_agg *a)
+{
+	return a->win;
+}
+
+void ls_agg_flush(struct ls_agg *a, uint64_t now_ns)
+{
+	ls_windows_flush(a->win, now_ns);
 }
 
 void ls_agg_add(struct ls_agg *a, const struct ls_rec *r)

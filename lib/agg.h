@@ -79,4 +79,11 @@ void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
  * live; max_cpu_seen takes the larger). */
 void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st);
 
+/* The irq-off/preempt-off windows derived from the records fed here
+ * (lib/windows.h); they feed classes LS_K_IRQOFF and LS_K_PREEMPTOFF. */
+struct ls_windows *ls_agg_windows(const struct ls_agg *a);
+/* Finish windows still pending at now_ns (UINT64_MAX: all; see
+ * ls_windows_flush). Views call this before reading. */
+void ls_agg_flush(struct ls_agg *a, uint64_t now_ns);
+
 #endif

@@ -32,7 +32,6 @@ enum type {
 	T_ENUM,      /* one of `names` */
 	T_FAMILIES,
 	T_CPUSET,
-	T_PERIODS,
 	T_ISOLATED,
 	T_DURATION,  /* with a unit; min..max ns */
 };
@@ -64,7 +63,6 @@ static const struct key keys[] = {
 	{ "tracing", "wakeup_floor_ns", T_UINT, F(wakeup_floor_ns), 0, NS_PER_S, "nanoseconds",
 	  NULL, true },
 	{ "tracing", "kvm_threads", T_UINT, F(kvm_threads), 16, 1u << 20, "a number", NULL, true },
-	{ "windows", "periods", T_PERIODS, F(periods), 0, 0, NULL, NULL, true },
 	{ "windows", "worst", T_UINT, F(worst), 1, 1000, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
 	{ "state", "dir", T_PATH, F(state_dir), 1, 0, NULL, NULL, true },
@@ -131,10 +129,6 @@ void ls_config_defaults(struct ls_config *c)
 	c->families = (1u << (sizeof(ls_config_families) / sizeof(char *) - 1)) - 1;
 	ls_cpulist_all(&c->cpus);
 	c->kvm_threads = 4096; /* LS_KVM_THREADS_DEFAULT */
-	c->periods.ns[0] = NS_PER_S;
-	c->periods.ns[1] = 10 * NS_PER_S;
-	c->periods.ns[2] = 60 * NS_PER_S;
-	c->periods.n = 3;
 	c->worst = 10;
 	c->isolated.auto_detect = true;
 	c->state_interval = 60;
@@ -265,23 +259,6 @@ static int family_word(void *ctx, const char *w, size_t n)
 	return 0;
 }
 
-static int period_word(void *ctx, const char *w, size_t n)
-{
-	struct ls_periods *p = ctx;
-	char buf[32];
-	uint64_t ns;
-
-	if (n >= sizeof(buf) || p->n == LS_CONFIG_MAX_PERIODS)
-		return -1;
-	memcpy(buf, w, n);
-	buf[n] = '\0';
-	if (ls_parse_duration(buf, &ns) || ns < NS_PER_S || ns % NS_PER_S ||
-	    ns > 86400 * NS_PER_S || (p->n && ns <= p->ns[p->n - 1]))
-		return -1;
-	p->ns[p->n++] = ns;
-	return 0;
-}
-
 /*
  * Parse value for key k into the field at base + k->off. On failure writes
  * what was expected into why.
@@ -373,17 +350,6 @@ static int set_value(const struct key *k, void *base, const char *v, char *why, 
 		if (!ls_cpulist_parse(v, &iso->cpus, why, wlen) && !iso->cpus.all)
 			return 0;
 		snprintf(why, wlen, "'auto', 'none' or a CPU list like 2-3,6");
-		return -1;
-	}
-	case T_PERIODS: {
-		struct ls_periods p = { .n = 0 };
-
-		if (!each_word(v, period_word, &p) && p.n) {
-			*(struct ls_periods *)field = p;
-			return 0;
-		}
-		snprintf(why, wlen, "1 to %d ascending durations in whole seconds, like 1s 10s 1m",
-			 LS_CONFIG_MAX_PERIODS);
 		return -1;
 	}
 	case T_DURATION:
@@ -802,16 +768,6 @@ static const char *fmt_value(const struct key *k, const struct ls_config *c, cha
 			snprintf(buf, len, "auto");
 		else if (ls_cpulist_format(&iso->cpus, buf, len)[0] == '\0')
 			snprintf(buf, len, "none");
-		break;
-	}
-	case T_PERIODS: {
-		const struct ls_periods *p = (const struct ls_periods *)field;
-		char d[32];
-
-		buf[0] = '\0';
-		for (unsigned i = 0; i < p->n && n < len; i++)
-			n += snprintf(buf + n, len - n, "%s%s", i ? " " : "",
-				      fmt_duration(p->ns[i], d, sizeof(d)));
 		break;
 	}
 	case T_DURATION:

@@ -22,7 +22,6 @@
 #define LS_CONFIG_DEFAULT_FILE "/etc/latscope/latscope.conf"
 #define LS_CONFIG_PATH_MAX 256
 #define LS_CONFIG_MAX_RULES 64
-#define LS_CONFIG_MAX_PERIODS 4
 #define LS_CONFIG_MAX_FILES 64
 #define LS_CONFIG_ERR_MAX 512
 
@@ -48,10 +47,6 @@ struct ls_config {
 	uint64_t wakeup_floor_ns;
 	uint64_t kvm_threads;       /* vCPU threads tracked at once */
 	/* [windows] */
-	struct ls_periods {
-		uint64_t ns[LS_CONFIG_MAX_PERIODS];
-		unsigned n;
-	} periods;                  /* rolling periods of the window rollup */
 	uint64_t worst;             /* worst windows kept per CPU */
 	struct ls_isolated {
 		bool auto_detect;   /* read them from the kernel (isolcpus...) */

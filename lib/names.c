@@ -15,6 +15,7 @@
 #include "agg.h"
 #include "names.h"
 #include "comms.h"
+#include "windows.h"
 #include "kvm_reasons.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -28,6 +29,10 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_HRTIMER_LATE] = "hrtimer_late",
 	[LS_K_HRTIMER_EARLY] = "hrtimer_early",
 	[LS_K_HRTIMER_WAKEUP] = "hrtimer_wakeup",
+	[LS_K_IRQOFF] = "irqoff",
+	[LS_K_PREEMPTOFF] = "preemptoff",
+	[LS_K_IRQOFF_EXACT] = "irqoff_exact",
+	[LS_K_PREEMPTOFF_EXACT] = "preemptoff_exact",
 	[LS_K_IPI] = "ipi",
 	[LS_K_IPI_BY_SENDER] = "ipi_by_sender",
 	[LS_K_IPI_CALLSITE] = "ipi_callsite",
@@ -54,7 +59,14 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx)
 
 static int is_timer_fn_class(uint32_t cls)
 {
-	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY;
+	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY ||
+	       cls == LS_K_IRQOFF_EXACT || cls == LS_K_PREEMPTOFF_EXACT;
+}
+
+/* Window classes are keyed by the window's source (enum ls_win_src). */
+static int is_window_class(uint32_t cls)
+{
+	return cls == LS_K_IRQOFF || cls == LS_K_PREEMPTOFF;
 }
 
 /* IPI classes keyed by a kernel address: callback (0 = none) or callsite. */
@@ -231,6 +243,8 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 		name = ls_softirq_name(key);
 	else if (cls == LS_K_VECTOR)
 		name = ls_vector_name(key);
+	else if (is_window_class(cls))
+		name = ls_win_src_name(key);
 	else if (cls == LS_K_HARDIRQ) {
 		if (irq_names_fn)
 			traced_irq_name(key, buf, len);
@@ -359,6 +373,8 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 		i = index_of(softirq_names, ARRAY_SIZE(softirq_names), s);
 	else if (cls == LS_K_VECTOR)
 		i = index_of(vector_names, ARRAY_SIZE(vector_names), s);
+	else if (is_window_class(cls))
+		return ls_win_src_parse(s, key);
 	else if (cls == LS_K_HARDIRQ)
 		return parse_irq_name(s, key);
 	else if (is_ipi_kaddr_class(cls))
@@ -381,4 +397,9 @@ int ls_key_parse(uint32_t cls, const char *s, uint32_t *key)
 		return -1;
 	*key = (uint32_t)i;
 	return 0;
+}
+
+const char *ls_kaddr_name(uint32_t key, char *buf, size_t len)
+{
+	return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);
 }

@@ -44,4 +44,8 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len);
  */
 int ls_key_parse(uint32_t cls, const char *s, uint32_t *key);
 
+/* Kernel function named by the low 32 bits of its address (LS_KADDR):
+ * "name", "name+0x1f" or the raw address. Returns buf. */
+const char *ls_kaddr_name(uint32_t key, char *buf, size_t len);
+
 #endif

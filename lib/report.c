@@ -3,11 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "report_windows.h"
 #include "names.h"
 
 const uint32_t ls_report_classes[] = {
 	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_SOFTIRQ_RAISE, LS_K_VECTOR,
 	LS_K_HRTIMER, LS_K_HRTIMER_LATE, LS_K_HRTIMER_EARLY, LS_K_HRTIMER_WAKEUP,
+	LS_K_IRQOFF, LS_K_PREEMPTOFF, LS_K_IRQOFF_EXACT, LS_K_PREEMPTOFF_EXACT,
 	LS_K_IPI, LS_K_IPI_BY_SENDER, LS_K_IPI_CALLSITE,
 	LS_K_KVM_EXIT, LS_K_KVM_GUEST,
 	LS_K_NONE,
@@ -107,7 +109,16 @@ static json_object *per_cpu_view(const struct ls_agg *a, unsigned ncpus, int64_t
 
 json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 {
-	return per_cpu_view(a, ncpus, cpu, "classes", cpu_classes);
+	json_object *res = per_cpu_view(a, ncpus, cpu, "classes", cpu_classes);
+	json_object *cpus = json_object_object_get(res, "cpus");
+
+	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
+		json_object *co = json_object_array_get_idx(cpus, i);
+
+		ls_report_cpu_windows(co, a, json_object_get_uint64(
+					      json_object_object_get(co, "cpu")));
+	}
+	return res;
 }
 
 static json_object *buckets(const struct ls_hist *h)

@@ -18,7 +18,7 @@
 
 #include <linux/types.h>
 
-#define LS_RECORD_VERSION 1
+#define LS_RECORD_VERSION 2 /* 2: ls_rec_hrtimer.armed */
 
 /*
  * Record kinds. Also used as the "class" axis of the aggregator: a record of
@@ -56,8 +56,11 @@ enum ls_kind {
 	 * exact preemptirq records when the kernel has those tracepoints. */
 	LS_K_IRQOFF = 16,       /* derived: irq-off windows */
 	LS_K_PREEMPTOFF = 17,   /* derived: preempt-off windows */
-	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable */
-	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable */
+	LS_K_IRQOFF_EXACT = 18, /* preemptirq:irq_disable -> irq_enable;
+				 * key = disabling ip, arg = enabling ip
+				 * (LS_KADDR both) */
+	LS_K_PREEMPTOFF_EXACT = 19, /* preemptirq:preempt_disable -> enable;
+				     * key, arg as above */
 	/* IPIs, derived (lib/agg.c): per target CPU */
 	LS_K_IPI_CALLSITE = 20, /* delivery latency, key = send callsite (LS_KADDR) */
 	LS_K_IPI_SENDS = 21,    /* sends one handler run served (1 + coalesced),
@@ -125,12 +128,20 @@ struct ls_rec {
  * bits, h.pid = task running when it fired, h.arg = the task a
  * hrtimer_wakeup timer woke (0 when not that function or unreadable).
  * Lateness is measured in the timer's own clock base: *now - expiry.
+ * armed: when the timer was last (re)armed (hrtimer_start), relative to its
+ * hard expiry, in the same clock: < 0 = that long before it was due (the
+ * normal case), > 0 = only that long after it was already due (a sleeper
+ * that fell behind its absolute schedule), so the lateness was not the
+ * interrupt's fault for that long. LS_ARMED_UNKNOWN when the arming was not
+ * seen (before we attached, or its slot was reused).
  */
+#define LS_ARMED_UNKNOWN (-0x7fffffffffffffffll - 1)
 struct ls_rec_hrtimer {
 	struct ls_rec h;
 	__s64 late;       /* now - node.expires (hard expiry); < 0 = early */
 	__s64 soft_late;  /* now - _softexpires */
 	char comm[16];    /* comm of h.arg's task, when known */
+	__s64 armed;      /* arming time - hard expiry, or LS_ARMED_UNKNOWN */
 };
 
 /*
@@ -220,6 +231,8 @@ static inline __u32 ls_rec_size(__u32 kind)
 	case LS_K_HARDIRQ:
 	case LS_K_SOFTIRQ:
 	case LS_K_VECTOR:
+	case LS_K_IRQOFF_EXACT:
+	case LS_K_PREEMPTOFF_EXACT:
 		return sizeof(struct ls_rec);
 	case LS_K_HRTIMER:
 		return sizeof(struct ls_rec_hrtimer);

@@ -28,6 +28,17 @@ static void add(struct ls_agg *a, uint8_t kind, uint16_t cpu, uint32_t key,
 	ls_agg_add(a, &r);
 }
 
+/* A span nested in another interrupt span: it derives no irq-off window of
+ * its own (lib/windows.c), so only its own class's series appear. */
+static void add_nested(struct ls_agg *a, uint8_t kind, uint16_t cpu, uint32_t key,
+		       uint64_t dur, uint32_t arg)
+{
+	struct ls_rec r = rec(kind, cpu, key, dur, arg);
+
+	r.flags = LS_F_IN_VECTOR | LS_F_IN_HARDIRQ;
+	ls_agg_add(a, &r);
+}
+
 static struct ls_agg_stats stats(const struct ls_agg *a)
 {
 	struct ls_agg_stats st;
@@ -86,7 +97,11 @@ static void test_kinds(void **state)
 	assert_true(st.records_by_kind[LS_K_VECTOR] == 1);
 	assert_true(st.records_by_kind[LS_K_SOFTIRQ] == 1);
 	assert_true(st.records_by_kind[LS_K_SOFTIRQ_RAISE] == 0);
-	assert_true(st.series == 4);
+	/* + the irq-off windows of the two outermost spans (the softirq's
+	 * preempt-off window is pending until its pass is over) */
+	assert_true(st.series == 6);
+	assert_series(a, LS_K_IRQOFF, 1, 0 /* LS_WS_HARDIRQ */, 2, 500, 800);
+	assert_series(a, LS_K_IRQOFF, 0, 1 /* LS_WS_VECTOR */, 1, 700, 700);
 	assert_true(st.unknown_kind == 0 && st.series_overflow == 0);
 	assert_true(st.alloc_failures == 0);
 	assert_int_equal(st.max_cpu_seen, 3);
@@ -172,13 +187,13 @@ static void test_cap_and_other(void **state)
 
 	(void)state;
 	for (uint32_t k = 1; k <= 3; k++)
-		add(a, LS_K_HARDIRQ, 0, k, 100 * k, 0);
+		add_nested(a, LS_K_HARDIRQ, 0, k, 100 * k, 0);
 	assert_true(stats(a).series == 3 && stats(a).series_overflow == 0);
 
 	/* Full: new keys fold into (hardirq, 0, other), one value at a time. */
-	add(a, LS_K_HARDIRQ, 0, 4, 400, 0);
-	add(a, LS_K_HARDIRQ, 0, 4, 401, 0);
-	add(a, LS_K_HARDIRQ, 0, 5, 500, 0);
+	add_nested(a, LS_K_HARDIRQ, 0, 4, 400, 0);
+	add_nested(a, LS_K_HARDIRQ, 0, 4, 401, 0);
+	add_nested(a, LS_K_HARDIRQ, 0, 5, 500, 0);
 	st = stats(a);
 	assert_true(st.series == 4);
 	assert_true(st.series_overflow == 3);
@@ -186,13 +201,13 @@ static void test_cap_and_other(void **state)
 	merged(a, LS_K_HARDIRQ, 0, 4, 0);
 
 	/* Existing keys still land in their own series. */
-	add(a, LS_K_HARDIRQ, 0, 2, 250, 0);
+	add_nested(a, LS_K_HARDIRQ, 0, 2, 250, 0);
 	assert_series(a, LS_K_HARDIRQ, 0, 2, 2, 200, 250);
 	assert_true(stats(a).series_overflow == 3);
 
 	/* One other series per (class, cpu), even past the cap. */
-	add(a, LS_K_HARDIRQ, 1, 9, 900, 0);
-	add(a, LS_K_SOFTIRQ, 0, 3, 30, 7);
+	add_nested(a, LS_K_HARDIRQ, 1, 9, 900, 0);
+	add_nested(a, LS_K_SOFTIRQ, 0, 3, 30, 7);
 	st = stats(a);
 	assert_true(st.series == 7);
 	assert_true(st.series_overflow == 6); /* softirq + its raise value */
@@ -214,7 +229,7 @@ static void test_cap_zero(void **state)
 
 	(void)state;
 	for (uint32_t k = 0; k < 10; k++)
-		add(a, LS_K_VECTOR, 3, k, k, 0);
+		add_nested(a, LS_K_VECTOR, 3, k, k, 0);
 	assert_true(stats(a).series == 1);
 	assert_true(stats(a).series_overflow == 10);
 	assert_series(a, LS_K_VECTOR, 3, LS_KEY_OTHER, 10, 0, 9);
