@@ -25,6 +25,8 @@
 #include "report_input.h"
 #include "report_ipis.h"
 #include "report_kvm.h"
+#include "report_windows.h"
+#include "windows.h"
 
 #define MAX_VIEWS 32
 #define MAX_SERIES 65536 /* latscoped's default --max-series */
@@ -140,11 +142,22 @@ static json_object *build_ipis(const struct analyze *a, uint32_t cls, struct ls_
 	return ls_report_ipis(a->agg, a->ncpus, a->cpu);
 }
 
+static json_object *build_windows(const struct analyze *a, uint32_t cls, struct ls_err *err)
+{
+	struct ls_win_opts wo;
+
+	(void)cls;
+	(void)err;
+	ls_windows_get_opts(ls_agg_windows(a->agg), &wo);
+	return ls_report_windows(a->agg, a->ncpus, a->cpu, -1, wo.worst);
+}
+
 static const struct view views[] = {
 	{ "cpus", &cmd_cpus, false, build_cpus },
 	{ "timers", &cmd_timers, false, build_timers },
 	{ "ipis", &cmd_ipis, false, build_ipis },
 	{ "kvm", &cmd_kvm, false, build_kvm },
+	{ "windows", &cmd_windows, false, build_windows },
 	{ "hist", &cmd_hist, true, build_hist },
 	{ "keys", &cmd_keys, true, build_keys },
 };
@@ -409,6 +422,17 @@ static void print_json(json_object *o)
 					       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+static bool has_values(const struct ls_agg *agg, uint32_t cls)
+{
+	struct ls_hist h;
+	bool any;
+
+	ls_hist_init(&h);
+	any = ls_agg_merge(agg, cls, -1, -1, &h) > 0 && h.count > 0;
+	ls_hist_free(&h);
+	return any;
+}
+
 /* Views to show when none were asked for: cpus, and the families' own
  * views where the trace has their records. */
 static void default_views(struct analyze *a)
@@ -422,6 +446,8 @@ static void default_views(struct analyze *a)
 		a->want[a->nwant++].v = find_view("ipis");
 	if (s->records[LS_K_KVM_EXIT])
 		a->want[a->nwant++].v = find_view("kvm");
+	if (has_values(a->agg, LS_K_IRQOFF) || has_values(a->agg, LS_K_PREEMPTOFF))
+		a->want[a->nwant++].v = find_view("windows");
 }
 
 static json_object *view_entry(const struct wanted *w, json_object *result,
@@ -544,6 +570,8 @@ static int run(const struct cli_opts *o, int argc, char **argv)
 			rc = close_record(&a);
 	}
 	if (!rc) {
+		/* windows still open are closed at the trace's last timestamp */
+		ls_agg_flush(a.agg, ls_pair_stats(a.pair)->last_ts);
 		/* keys the views name: the trace's functions and irqs */
 		ls_names_set_ksyms(ls_pair_ksyms(a.pair));
 		ls_names_set_irq_names(ls_pair_irq_name, a.pair);
@@ -575,6 +603,8 @@ const struct cli_cmd cmd_analyze = {
 		 "  ipis            IPI delivery: sender x target CPU, callbacks, callsites\n"
 		 "                  (default when present)\n"
 		 "  kvm             KVM exits per reason, guest vs host time per vCPU\n"
+		 "                  (default when present)\n"
+		 "  windows         irq-off/preempt-off windows derived from the spans\n"
 		 "                  (default when present)\n"
 		 "  hist CLASS      histogram of CLASS (with --key K: only that key)\n"
 		 "  keys CLASS      the keys of CLASS with data\n\n"

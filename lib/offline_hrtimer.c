@@ -59,6 +59,7 @@ static void start(struct ls_pair *p, const struct ls_ft_event *ev, uint64_t time
 		key = 0;
 	t = ls_pmap_put(p->timers, timer, &how);
 	ls_pair_evicted(p, how);
+	t->start_ts = ev->ts;
 	t->expires = (int64_t)exp;
 	t->softexpires = (int64_t)soft;
 	t->key = key;
@@ -78,9 +79,10 @@ static int soft_slot(const struct cpu_state *c, const struct ls_ft_event *ev, in
 }
 
 /*
- * Is the expiry from hrtimer_start out of date? The kernel may move an
- * armed timer's expiry without a new hrtimer_start (seen on 6.18 for the
- * tick: ~2% of its expiries, one tick period later). A hard timer expires
+ * Is the expiry from hrtimer_start out of date? A timer may be re-armed
+ * with no hrtimer_start in the text: on 6.18 ftrace misses some re-arms
+ * of the tick in the idle path that BPF programs do see (up to ~2% of its
+ * expiries, then one tick period later). A hard timer expires
  * at the first hrtimer interrupt (local_timer) of its CPU whose clock has
  * reached its soft expiry; if such an interrupt came before the one this
  * expiry runs in, the timer was not due then: its expiry had moved.
@@ -127,9 +129,14 @@ static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls
 	if (t) {
 		o->late = (int64_t)now - t->expires;
 		o->soft_late = (int64_t)now - t->softexpires;
+		/* arming time - hard expiry: late minus how long ago it was
+		 * armed (trace clock), as bpf/timers.bpf.c computes it */
+		o->armed = ev->ts >= t->start_ts ? o->late - (int64_t)(ev->ts - t->start_ts)
+						 : LS_ARMED_UNKNOWN;
 		ls_pmap_del(p->timers, timer); /* expired: re-armed by a new start */
 	} else {
 		o->late = o->soft_late = 0;
+		o->armed = LS_ARMED_UNKNOWN;
 		o->flags |= LS_F_NO_EXPIRY;
 		p->st.hrtimer_no_expiry++;
 	}
@@ -173,6 +180,7 @@ static void expire_exit(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
 	r.h.flags = (uint8_t)o->flags;
 	r.late = o->late;
 	r.soft_late = o->soft_late;
+	r.armed = o->armed;
 	memcpy(r.comm, o->comm, sizeof(r.comm));
 	ls_pair_emit(p, &r.h);
 }

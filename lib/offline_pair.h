@@ -26,14 +26,17 @@
  * earlier events, and says so when they are missing:
  *  - hrtimer expiry: ftrace's hrtimer_expire_entry prints now= but not the
  *    expiry, which comes from the last hrtimer_start of that hrtimer
- *    pointer (same clock base as now=, so lateness is exact to the ns).
+ *    pointer (same clock base as now=, so lateness is exact to the ns);
+ *    that start also gives the record's arming time (LS_ARMED_UNKNOWN
+ *    without one).
  *    Without one, the record carries LS_F_NO_EXPIRY: its run time counts,
- *    no lateness is reported (counted in hrtimer_no_expiry). The kernel
- *    can move an armed timer's expiry without a new hrtimer_start (the
- *    tick, on 6.18): a hard timer not run by an earlier hrtimer interrupt
- *    (local_timer) of its CPU that came after its known expiry had moved,
- *    and is treated the same (counted in hrtimer_stale_expiry). Without
- *    irq_vectors events in the trace this cannot be seen.
+ *    no lateness is reported (counted in hrtimer_no_expiry). A timer can
+ *    be re-armed with no hrtimer_start in the text (ftrace on 6.18 misses
+ *    some re-arms of the tick in the idle path): a hard timer not run by
+ *    an earlier hrtimer interrupt (local_timer) of its CPU that came after
+ *    its known expiry had been re-armed so, and is treated the same
+ *    (counted in hrtimer_stale_expiry). Without irq_vectors events in the
+ *    trace this cannot be seen.
  *  - hrtimer hard/soft: from hrtimer_start's mode (SOFT), else the
  *    irq-info column (softirq context), else whether a HRTIMER softirq is
  *    running on that CPU.

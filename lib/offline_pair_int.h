@@ -28,7 +28,7 @@ struct open_timer {
 	bool open;
 	bool wakeup_fn;     /* hrtimer_wakeup: its sleeper is looked for */
 	uint64_t ts, timer;
-	int64_t late, soft_late;
+	int64_t late, soft_late, armed;
 	uint32_t key, pid, woken, flags;
 	char comm[COMM_LEN];
 };
@@ -62,6 +62,7 @@ struct cpu_state {
 
 /* An armed hrtimer (pointer -> this), from hrtimer_start. */
 struct armed_timer {
+	uint64_t start_ts;            /* hrtimer_start, trace clock */
 	int64_t expires, softexpires; /* the timer's clock base, ns */
 	uint32_t key;                 /* its function */
 	int8_t soft;                  /* mode: 1 soft, 0 hard, -1 not printed */

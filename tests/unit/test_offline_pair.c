@@ -319,14 +319,17 @@ static void test_hrtimer(void **st)
 	t = &rs.r[0].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 10), 4000, tick, 1, 0, 0);
 	assert_true(t->late == 1500 && t->soft_late == 1500);
+	/* armed 10 us before it fired, 8.5 us before it was due */
+	assert_true(t->armed == -8500);
 	/* sleeper: early against the hard expiry, late against the soft one */
 	t = &rs.r[1].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 1, US(10, 30), 2000, wake, 0, 77, 0);
 	assert_true(t->late == -30000 && t->soft_late == 20000);
+	assert_true(t->armed == -40000);
 	assert_string_equal(t->comm, "sleeper one");
 	t = &rs.r[2].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 40), 1000, tick, 1, 0, LS_F_NO_EXPIRY);
-	assert_true(t->late == 0 && t->soft_late == 0);
+	assert_true(t->late == 0 && t->soft_late == 0 && t->armed == LS_ARMED_UNKNOWN);
 	t = &rs.r[3].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 52), 1000, fn_key(p, "it_real_fn"), 1, 0,
 		   LS_F_NO_EXPIRY);
