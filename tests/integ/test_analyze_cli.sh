@@ -127,9 +127,9 @@ check "--record writes every record as a capture" sh -c \
 # windows derived from the same records: CPU 0's longest irq-off window is
 # its longest vector span (local_timer, 38 us), exact
 check "irqinfo: windows view, CPU 0 irq-off max = its longest vector span" test \
-	"$(jqv '[.views[0].result.cpus[0].irqoff.worst[0] | .len_ns, .source, .inferred,
-		.cause.name], .views[1].result.cpus[0].classes.vector.max_ns' "$irq" windows cpus)" = \
-	'[38000,"vector",false,"local_timer"]38000'
+	"$(jqv '[(.views[0].result.cpus[0].irqoff.worst[0] | .len_ns, .source, .inferred,
+		.cause.name), .views[1].result.cpus[0].classes.vector.max_ns]' "$irq" windows cpus)" = \
+	'[38000,"vector",false,"local_timer",38000]'
 # two smp calls from CPU 1 to CPU 0: sent at 836.914237 and .914285, handled
 # at .914275 and .914308 (38 and 23 us)
 check "tgid: ipis view, CPU 1 -> CPU 0: 2 deliveries of 23 and 38 us" test \
