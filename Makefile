@@ -47,7 +47,7 @@ CFLAGS += $(JSON_CFLAGS)
 
 .PHONY: all deps run test test-unit test-integ test-san bench clean install uninstall
 all: $(BUILD)/latscoped $(BUILD)/latscope $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) \
-	$(BUILD)/tests/fuzz_ftrace_text
+	$(BUILD)/tests/fuzz_ftrace_text $(BUILD)/tests/fuzz_offline_pair
 
 # Installs the Debian 12 packages the build, tests and benchmarks need
 # (only the missing ones; a no-op when everything is present).
@@ -113,6 +113,14 @@ FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -g -O1 -Iinclude -
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(BUILD)/tests/fuzz_ftrace_text: tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c lib/ftrace_text.h | $(BUILD)/tests
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_ftrace_text.c lib/ftrace_text.c
+
+# libFuzzer target for the offline pairing engine (lib/offline_*.c), with the
+# whole library (tests/integ/test_fuzz_offline_pair.sh runs it). The library
+# is warning-checked by the main build; clang's -Wextra also flags positional
+# initializers that leave trailing members to zero, which gcc's accepts.
+$(BUILD)/tests/fuzz_offline_pair: tests/fuzz/fuzz_offline_pair.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h) | $(BUILD)/tests
+	$(CLANG) $(FUZZ_CFLAGS) -Wno-missing-field-initializers $(JSON_CFLAGS) -o $@ \
+		tests/fuzz/fuzz_offline_pair.c $(LIB_SRCS) $(JSON_LIBS) -lpthread -lm
 
 $(BUILD)/tests/integ/%: tests/integ/%.c $(BUILD)/liblatscope.a | $(BUILD)/tests/integ
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/liblatscope.a $(LDFLAGS) $(JSON_LIBS) $(LIBBPF_LIBS) -lpthread -lm

@@ -7,6 +7,7 @@
 #define LATSCOPE_CLI_H
 
 #include <stdbool.h>
+#include <json-c/json.h>
 
 #define CLI_DEFAULT_SOCKET "/run/latscope/latscope.sock"
 #define CLI_DEFAULT_TIMEOUT 5.0 /* seconds */
@@ -35,6 +36,9 @@ struct cli_cmd {
 	const char *usage;    /* full text for `latscope CMD --help` */
 	/* argv[0] is the command name; global options are already removed. */
 	int (*run)(const struct cli_opts *o, int argc, char **argv);
+	/* Prints the command's view result as tables (NULL: not a view);
+	 * `latscope analyze` prints offline views through it too. */
+	int (*print)(json_object *result);
 };
 
 /* One per cli/cmd_*.c; listed in the table in cli/main.c. */
@@ -51,5 +55,6 @@ extern const struct cli_cmd cmd_ipis;
 extern const struct cli_cmd cmd_watch;
 extern const struct cli_cmd cmd_kvm;
 extern const struct cli_cmd cmd_metrics;
+extern const struct cli_cmd cmd_analyze;
 
 #endif

@@ -82,4 +82,5 @@ const struct cli_cmd cmd_cpus = {
 		 "the worst key (the irq, softirq or vector with the largest max).\n\n"
 		 "  --cpu N   only CPU N\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

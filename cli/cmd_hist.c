@@ -229,4 +229,5 @@ const struct cli_cmd cmd_hist = {
 		 "            lists them\n"
 		 CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

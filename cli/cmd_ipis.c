@@ -212,4 +212,5 @@ const struct cli_cmd cmd_ipis = {
 		 "Reschedule IPIs have no callback (\"none\").\n\n"
 		 "  --cpu N   only IPIs delivered to CPU N\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

@@ -91,4 +91,5 @@ const struct cli_cmd cmd_keys = {
 		 "names 'latscope hist CLASS --key K' accepts.\n\n"
 		 "  --cpu N   only CPU N\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

@@ -186,4 +186,5 @@ const struct cli_cmd cmd_kvm = {
 		 "Histograms: 'latscope hist kvm_exit' (exit cost) and 'latscope hist\n"
 		 "kvm_guest' (guest runs), --key REASON.\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

@@ -87,4 +87,5 @@ const struct cli_cmd cmd_timers = {
 		 "and how long the callbacks ran. Worst lateness first.\n\n"
 		 "  --cpu N   only CPU N\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

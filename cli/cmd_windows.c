@@ -203,4 +203,5 @@ const struct cli_cmd cmd_windows = {
 		 "  --story S    first: the story of the longest window only (default);\n"
 		 "               all: of every window listed\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };

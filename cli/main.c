@@ -37,6 +37,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_watch,
 	&cmd_kvm,
 	&cmd_metrics,
+	&cmd_analyze,
 	&cmd_help,
 };
 

@@ -273,13 +273,18 @@ void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
  * One hrtimer expiry feeds: its run time; its lateness against the hard
  * expiry, split by sign into LATE and EARLY (timers with slack may fire
  * between soft and hard expiry); and, for a sleeper (hrtimer_wakeup), the
- * lateness the sleeping task saw, against the expiry it asked for.
+ * lateness the sleeping task saw, against the expiry it asked for. An
+ * offline trace may not show the expiry (LS_F_NO_EXPIRY): run time only.
  */
 static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 {
 	const struct ls_rec *h = &r->h;
 
 	add_value(a, LS_K_HRTIMER, h->cpu, h->key, h->dur);
+	if (h->flags & LS_F_NO_EXPIRY) { /* run time only: no lateness invented */
+		a->st.hrtimer_no_expiry++;
+		return;
+	}
 	if (r->late >= 0)
 		add_value(a, LS_K_HRTIMER_LATE, h->cpu, h->key, r->late);
 	else

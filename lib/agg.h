@@ -74,6 +74,8 @@ struct ls_agg_stats {
 	uint64_t wakeup_timer_early; /* LS_WF_TIMER wakeup switched in before
 				      * its hard expiry (timer slack): not
 				      * aggregated, counted here */
+	uint64_t hrtimer_no_expiry;  /* hrtimer records without an expiry
+				      * (LS_F_NO_EXPIRY): run time only */
 };
 void ls_agg_get_stats(const struct ls_agg *a, struct ls_agg_stats *st);
 /* Add saved stats to the running ones (series is ignored: it is counted

@@ -119,6 +119,26 @@ fail:
 	return NULL;
 }
 
+struct ls_ksyms *ls_ksyms_new(void)
+{
+	return calloc(1, sizeof(struct ls_ksyms));
+}
+
+int ls_ksyms_add(struct ls_ksyms *ks, uint64_t addr, const char *name)
+{
+	struct sym s;
+	size_t i;
+
+	if (add(ks, addr, name))
+		return -1;
+	/* keep the order: move the new entry down to its place */
+	s = ks->syms[ks->n - 1];
+	for (i = ks->n - 1; i > 0 && ks->syms[i - 1].addr > addr; i--)
+		ks->syms[i] = ks->syms[i - 1];
+	ks->syms[i] = s;
+	return 0;
+}
+
 void ls_ksyms_free(struct ls_ksyms *ks)
 {
 	if (!ks)

@@ -16,6 +16,11 @@ struct ls_ksyms;
  * whose addresses are all zero (kptr_restrict) fails with EPERM. */
 struct ls_ksyms *ls_ksyms_load(const char *path);
 void ls_ksyms_free(struct ls_ksyms *ks);
+/* An empty table filled with ls_ksyms_add: the functions an offline trace
+ * names. NULL on ENOMEM. */
+struct ls_ksyms *ls_ksyms_new(void);
+/* Adds a function at addr, keeping the table sorted. 0, or -1 on ENOMEM. */
+int ls_ksyms_add(struct ls_ksyms *ks, uint64_t addr, const char *name);
 size_t ls_ksyms_count(const struct ls_ksyms *ks);
 /* Function containing addr: its name, *off = addr - start; NULL if none. */
 const char *ls_ksyms_lookup(const struct ls_ksyms *ks, uint64_t addr, uint64_t *off);

@@ -45,10 +45,18 @@ static const char *const class_names[LS_K_MAX] = {
 };
 
 static const struct ls_ksyms *ksyms;
+static ls_irq_names_fn irq_names_fn;
+static void *irq_names_ctx;
 
 void ls_names_set_ksyms(const struct ls_ksyms *ks)
 {
 	ksyms = ks;
+}
+
+void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx)
+{
+	irq_names_fn = fn;
+	irq_names_ctx = ctx;
 }
 
 static int is_timer_fn_class(uint32_t cls)
@@ -212,6 +220,17 @@ static void read_irq_actions(uint32_t irq, char *out)
 	strcpy(out, trim(buf));
 }
 
+/* "N:name" from the offline trace's names; "N" when it has none. */
+static void traced_irq_name(uint32_t irq, char *buf, size_t len)
+{
+	const char *name = irq_names_fn(irq, irq_names_ctx);
+
+	if (name && *name)
+		snprintf(buf, len, "%u:%s", irq, name);
+	else
+		snprintf(buf, len, "%u", irq);
+}
+
 static void irq_name(uint32_t irq, char *buf, size_t len)
 {
 	struct irq_name *e = &irq_cache[irq % IRQ_CACHE];
@@ -247,7 +266,10 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 	else if (is_window_class(cls))
 		name = ls_win_src_name(key);
 	else if (cls == LS_K_HARDIRQ) {
-		irq_name(key, buf, len);
+		if (irq_names_fn)
+			traced_irq_name(key, buf, len);
+		else
+			irq_name(key, buf, len);
 		return buf;
 	} else if (is_timer_fn_class(cls)) {
 		return ls_ksyms_format(ksyms, LS_KADDR(key), buf, len);

@@ -11,6 +11,13 @@
  * addresses are printed then). Not owned. */
 void ls_names_set_ksyms(const struct ls_ksyms *ks);
 
+/* Where hardirq names come from. NULL (the default): this machine's
+ * /sys/kernel/irq/N/actions. Offline analysis passes the names its trace
+ * printed, since the trace may come from another machine; fn returns NULL
+ * for an irq it has no name for. */
+typedef const char *(*ls_irq_names_fn)(uint32_t irq, void *ctx);
+void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx);
+
 /* "hardirq", "softirq", "softirq_raise", "vector"; NULL if unknown. */
 const char *ls_class_name(uint32_t cls);
 /* Inverse; returns -1 if unknown. */

@@ -94,6 +94,9 @@ enum ls_vector {
 #define LS_F_IN_VECTOR  (1u << 2)
 #define LS_F_IN_HRTIMER (1u << 3)
 #define LS_F_SOFT       (1u << 4) /* hrtimer ran in softirq (HRTIMER_MODE_SOFT) */
+/* hrtimer: the expiry is not known, so late/soft_late are not valid (only
+ * offline: the trace holds no hrtimer_start for that timer); the run time is */
+#define LS_F_NO_EXPIRY  (1u << 7)
 
 /*
  * Kernel text (image and modules) lives in the top 2 GiB of the address

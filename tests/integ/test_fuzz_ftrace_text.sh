@@ -13,7 +13,9 @@
 
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${1:-build}
-FUZZ=$BUILD/tests/fuzz_ftrace_text
+# another target over the same inputs (test_fuzz_offline_pair.sh)
+TARGET=${FUZZ_TARGET:-fuzz_ftrace_text}
+FUZZ=$BUILD/tests/$TARGET
 SECONDS_BUDGET=${FUZZ_SECONDS:-20}
 PASS=0 FAIL=0
 ok()     { PASS=$((PASS + 1)); echo "ok - $*"; }
@@ -54,7 +56,7 @@ if "$FUZZ" "${opts[@]}" -max_total_time="$SECONDS_BUDGET" -max_len=4096 -print_f
 	ok "fuzzing for ${SECONDS_BUDGET}s found no crash"
 else
 	not_ok "fuzzing found a crash:"; tail -n 60 "$tmp/fuzz.log"
-	keep=$BUILD/fuzz_ftrace_text-artifacts
+	keep=$BUILD/$TARGET-artifacts
 	mkdir -p "$keep" && cp "$tmp"/artifacts/* "$keep"/ 2>/dev/null &&
 		echo "crashing inputs kept in $keep (replay: $FUZZ FILE)"
 fi

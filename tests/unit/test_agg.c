@@ -152,6 +152,34 @@ static void test_unknown_kinds(void **state)
 	ls_agg_free(a);
 }
 
+/* An hrtimer record without a known expiry (offline traces) feeds its run
+ * time only: no lateness is invented. */
+static void test_hrtimer_no_expiry(void **state)
+{
+	struct ls_agg *a = ls_agg_new(1000);
+	struct ls_rec_hrtimer t = {
+		.h = { .ts = 1, .dur = 700, .key = 0x1000, .arg = 77, .cpu = 1,
+		       .kind = LS_K_HRTIMER, .flags = LS_F_NO_EXPIRY },
+		.late = 0, .soft_late = 0, .comm = "sleeper",
+	};
+
+	(void)state;
+	ls_agg_add(a, &t.h);
+	assert_series(a, LS_K_HRTIMER, 1, 0x1000, 1, 700, 700);
+	merged(a, LS_K_HRTIMER_LATE, -1, -1, 0);
+	merged(a, LS_K_HRTIMER_EARLY, -1, -1, 0);
+	merged(a, LS_K_HRTIMER_WAKEUP, -1, -1, 0);
+	assert_true(stats(a).hrtimer_no_expiry == 1);
+	t.h.flags = 0;
+	t.late = 300;
+	t.soft_late = 400;
+	ls_agg_add(a, &t.h);
+	assert_series(a, LS_K_HRTIMER_LATE, 1, 0x1000, 1, 300, 300);
+	assert_series(a, LS_K_HRTIMER_WAKEUP, 1, 77, 1, 400, 400);
+	assert_true(stats(a).hrtimer_no_expiry == 1);
+	ls_agg_free(a);
+}
+
 static void test_cap_and_other(void **state)
 {
 	struct ls_agg *a = ls_agg_new(3);
@@ -374,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_softirq_raise),
 		cmocka_unit_test(test_unknown_kinds),
+		cmocka_unit_test(test_hrtimer_no_expiry),
 		cmocka_unit_test(test_cap_and_other),
 		cmocka_unit_test(test_cap_zero),
 		cmocka_unit_test(test_merge_select),

@@ -235,6 +235,27 @@ static void test_irq_names(void **state)
 		skip();
 }
 
+/* Offline analysis names irqs from its trace, not from this machine. */
+static const char *traced_names(uint32_t irq, void *ctx)
+{
+	(void)ctx;
+	return irq == 42 ? "virtio3-tx" : NULL;
+}
+
+static void test_irq_names_offline(void **state)
+{
+	char buf[64];
+	uint32_t key = 0;
+
+	(void)state;
+	ls_names_set_irq_names(traced_names, NULL);
+	assert_string_equal(ls_key_name(LS_K_HARDIRQ, 42, buf, sizeof(buf)), "42:virtio3-tx");
+	assert_string_equal(ls_key_name(LS_K_HARDIRQ, 43, buf, sizeof(buf)), "43");
+	expect_parse(LS_K_HARDIRQ, "42:virtio3-tx", 42);
+	assert_int_equal(ls_key_parse(LS_K_HARDIRQ, "42:other", &key), -1);
+	ls_names_set_irq_names(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_irq_names),
+		cmocka_unit_test(test_irq_names_offline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

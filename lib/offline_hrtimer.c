@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * hrtimer expiries from ftrace text, paired like bpf/timers.bpf.c: one open
+ * callback per CPU and kind (hard, soft), closed by hrtimer_expire_exit of
+ * the same hrtimer pointer. The kernel program reads the expiry from the
+ * timer; text only has it in hrtimer_start, so armed timers are remembered
+ * (pointer -> expiry, function, mode) until they expire or are cancelled.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "offline_pair_int.h"
+
+#define HRTIMER_MODE_SOFT 0x04 /* kernel's enum hrtimer_mode bit */
+/* An hrtimer interrupt this long after the soft expiry (trace clock) must
+ * have run the timer: ftrace's us rounding and the clock reads between
+ * the tracepoint and the expiry check stay well below. */
+#define STALE_MARGIN_NS 20000
+
+static bool is_wakeup_fn(const char *v, size_t n)
+{
+	static const char fn[] = "hrtimer_wakeup";
+	size_t len = sizeof(fn) - 1;
+
+	return n >= len && !memcmp(v, fn, len) && (n == len || v[len] == '+' || v[len] == '/');
+}
+
+/* mode=ABS|PINNED|SOFT (kernel), mode=0x6 / mode=6 (older kernels):
+ * 1 soft, 0 hard, -1 not printed. */
+static int mode_soft(const struct ls_ft_event *ev)
+{
+	const char *v;
+	size_t n;
+	uint64_t m;
+
+	if (ls_ft_field_str(ev, "mode", &v, &n))
+		return -1;
+	if (!ls_ft_parse_u64(v, n, 0, &m))
+		return (m & HRTIMER_MODE_SOFT) != 0;
+	return memmem(v, n, "SOFT", 4) != NULL;
+}
+
+static void start(struct ls_pair *p, const struct ls_ft_event *ev, uint64_t timer)
+{
+	struct armed_timer *t;
+	const char *v;
+	size_t n;
+	uint64_t exp, soft;
+	uint32_t key = 0;
+	int how;
+
+	if (ls_ft_field_u64(ev, "expires", &exp) || exp > INT64_MAX) {
+		ls_pair_malformed(p);
+		return;
+	}
+	if (ls_ft_field_u64(ev, "softexpires", &soft) || soft > INT64_MAX)
+		soft = exp;
+	if (!ls_ft_field_str(ev, "function", &v, &n) && ls_osyms_key(p->syms, v, n, &key))
+		key = 0;
+	t = ls_pmap_put(p->timers, timer, &how);
+	ls_pair_evicted(p, how);
+	t->start_ts = ev->ts;
+	t->expires = (int64_t)exp;
+	t->softexpires = (int64_t)soft;
+	t->key = key;
+	t->soft = (int8_t)mode_soft(ev);
+}
+
+/* Which slot an expiry runs in: the start's mode, else the irq-info
+ * column's context ('s' softirq; 'h'/'H' hardirq), else whether a HRTIMER
+ * softirq (vector 8) is running there outside any interrupt. */
+static int soft_slot(const struct cpu_state *c, const struct ls_ft_event *ev, int mode)
+{
+	if (mode >= 0)
+		return mode;
+	if (ev->flags_len >= 3 && ev->flags[2] != '.')
+		return ev->flags[2] == 's';
+	return c->softirq.open && c->softirq.key == 8 && !c->hardirq.open && !c->vector.open;
+}
+
+/*
+ * Is the expiry from hrtimer_start out of date? A timer may be re-armed
+ * with no hrtimer_start in the text: on 6.18 ftrace misses some re-arms
+ * of the tick in the idle path that BPF programs do see (up to ~2% of its
+ * expiries, then one tick period later). A hard timer expires
+ * at the first hrtimer interrupt (local_timer) of its CPU whose clock has
+ * reached its soft expiry; if such an interrupt came before the one this
+ * expiry runs in, the timer was not due then: its expiry had moved.
+ * now - ts is the timer clock's offset to the trace clock.
+ */
+static bool stale(const struct cpu_state *c, const struct ls_ft_event *ev,
+		  const struct armed_timer *t, uint64_t now)
+{
+	uint64_t prev = c->vector.open && c->vector.key == LS_V_LOCAL_TIMER ? c->timer_irq[0]
+									: c->timer_irq[1];
+	int64_t due = t->softexpires - ((int64_t)now - (int64_t)ev->ts);
+
+	return prev && (int64_t)prev >= due + STALE_MARGIN_NS && prev < ev->ts;
+}
+
+static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls_ft_event *ev,
+			 uint64_t timer)
+{
+	struct armed_timer *t = ls_pmap_get(p->timers, timer);
+	struct open_timer *o;
+	const char *fn = NULL;
+	size_t fn_len = 0;
+	uint64_t now;
+	uint32_t key = t ? t->key : 0;
+	int soft;
+
+	if (ls_ft_field_u64(ev, "now", &now) || now > INT64_MAX) {
+		ls_pair_malformed(p);
+		return;
+	}
+	if (!ls_ft_field_str(ev, "function", &fn, &fn_len) &&
+	    ls_osyms_key(p->syms, fn, fn_len, &key))
+		key = t ? t->key : 0;
+	soft = soft_slot(c, ev, t ? t->soft : -1);
+	if (t && !soft && stale(c, ev, t, now)) {
+		p->st.hrtimer_stale_expiry++;
+		ls_pmap_del(p->timers, timer);
+		t = NULL;
+	}
+	o = &c->hrtimer[soft];
+	if (o->open)
+		p->st.unpaired[LS_K_HRTIMER]++;
+	o->flags = ls_pair_open_flags(c) | (soft ? LS_F_SOFT : 0);
+	if (t) {
+		o->late = (int64_t)now - t->expires;
+		o->soft_late = (int64_t)now - t->softexpires;
+		/* arming time - hard expiry: late minus how long ago it was
+		 * armed (trace clock), as bpf/timers.bpf.c computes it */
+		o->armed = ev->ts >= t->start_ts ? o->late - (int64_t)(ev->ts - t->start_ts)
+						 : LS_ARMED_UNKNOWN;
+		ls_pmap_del(p->timers, timer); /* expired: re-armed by a new start */
+	} else {
+		o->late = o->soft_late = 0;
+		o->armed = LS_ARMED_UNKNOWN;
+		o->flags |= LS_F_NO_EXPIRY;
+		p->st.hrtimer_no_expiry++;
+	}
+	o->timer = timer;
+	o->key = key;
+	o->pid = (uint32_t)ev->pid;
+	o->woken = 0;
+	o->comm[0] = '\0';
+	o->wakeup_fn = fn && is_wakeup_fn(fn, fn_len);
+	o->ts = ev->ts;
+	o->open = true;
+}
+
+static void expire_exit(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
+			const struct ls_ft_event *ev, uint64_t timer)
+{
+	struct ls_rec_hrtimer r;
+	struct open_timer *o = NULL;
+
+	for (int i = 0; i < 2; i++)
+		if (c->hrtimer[i].open && c->hrtimer[i].timer == timer)
+			o = &c->hrtimer[i];
+	if (!o) {
+		p->st.unpaired[LS_K_HRTIMER]++;
+		c->hrtimer[soft_slot(c, ev, -1)].open = false;
+		return;
+	}
+	o->open = false;
+	if (ev->ts < o->ts) {
+		p->st.backwards++;
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.h.ts = o->ts;
+	r.h.dur = ev->ts - o->ts;
+	r.h.key = o->key;
+	r.h.pid = o->pid;
+	r.h.arg = o->woken;
+	r.h.cpu = (uint16_t)cpu;
+	r.h.kind = LS_K_HRTIMER;
+	r.h.flags = (uint8_t)o->flags;
+	r.late = o->late;
+	r.soft_late = o->soft_late;
+	r.armed = o->armed;
+	memcpy(r.comm, o->comm, sizeof(r.comm));
+	ls_pair_emit(p, &r.h);
+}
+
+void ls_pair_hrtimer(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
+		     const struct ls_ft_event *ev)
+{
+	uint64_t timer;
+
+	if (ls_ft_field_hex(ev, "hrtimer", &timer)) {
+		ls_pair_malformed(p);
+		return;
+	}
+	switch (h) {
+	case H_HRTIMER_START:
+		start(p, ev, timer);
+		break;
+	case H_HRTIMER_CANCEL:
+		ls_pmap_del(p->timers, timer);
+		break;
+	case H_HRTIMER_ENTRY:
+		expire_entry(p, c, ev, timer);
+		break;
+	default:
+		expire_exit(p, c, (uint32_t)ev->cpu, ev, timer);
+		break;
+	}
+}
+
+bool ls_pair_hrtimer_woke(struct cpu_state *c, uint32_t pid, const char *comm,
+			  uint64_t *expiry)
+{
+	for (int i = 0; i < 2; i++) {
+		struct open_timer *o = &c->hrtimer[i];
+
+		if (!o->open || !o->wakeup_fn || o->woken)
+			continue;
+		o->woken = pid;
+		snprintf(o->comm, sizeof(o->comm), "%s", comm);
+		/* expire_entry ran at now = expiry + late on the timer's clock */
+		*expiry = o->flags & LS_F_NO_EXPIRY || (int64_t)o->ts < o->late
+				  ? 0 : (uint64_t)((int64_t)o->ts - o->late);
+		return true;
+	}
+	return false;
+}
+
+void ls_pair_hrtimer_finish(struct ls_pair *p, struct cpu_state *c, uint32_t cpu)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct open_timer *o = &c->hrtimer[i];
+
+		if (o->open)
+			ls_pair_note_open(p, &(struct ls_pair_open){
+				.kind = LS_K_HRTIMER, .cpu = (uint16_t)cpu, .key = o->key,
+				.pid = o->pid, .ts = o->ts, .open_ns = p->st.last_ts - o->ts,
+			});
+	}
+}
