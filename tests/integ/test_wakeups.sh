@@ -38,7 +38,9 @@ ftrace_stat() {
 mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
 echo mono >"$INST/trace_clock"
 echo 1 >"$INST/options/record-tgid"
-echo 32768 >"$INST/buffer_size_kb"
+# 96 MiB per CPU: a 4 s run writes up to ~35 MB of sched events on one CPU
+# and the buffer is read only afterwards
+echo 98304 >"$INST/buffer_size_kb"
 for e in sched_waking sched_wakeup sched_wakeup_new sched_switch; do
 	echo 1 >"$INST/events/sched/$e/enable" || { not_ok "enable sched/$e"; summary; exit 1; }
 done
