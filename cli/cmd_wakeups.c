@@ -187,4 +187,5 @@ const struct cli_cmd cmd_wakeups = {
 		 "lower-priority one, migrated, new, no_target).\n\n"
 		 "  --cpu N   only CPU N\n" CLI_GLOBAL_HELP,
 	.run = run,
+	.print = human,
 };
