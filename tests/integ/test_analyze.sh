@@ -32,11 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Per-CPU ftrace buffer: 256 MiB (sched events make this trace several
+# times test_ftrace_agreement's), at most 1/8 of the available memory in all.
 buffer_kb() {
 	local avail
 	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	avail=$((avail / 8 / $(nproc)))
-	echo $((avail < 65536 ? avail : 65536))
+	echo $((avail < 262144 ? avail : 262144))
 }
 
 setup_instance() {
