@@ -27,7 +27,7 @@
  * own figures), latscope's (all its records), the max over the cycles both
  * have, how the other cycles are explained, and where cyclictest's max
  * lies, then "RESULT thread ct_avg ct_max ls_avg ls_max shared_ct_max
- * shared_ls_max". Checks: no missed cycle, no record on no cycle, and on
+ * shared_ls_max shared_ct_avg shared_ls_avg unmeasurable_cycles". Checks: no missed cycle, no record on no cycle, and on
  * every shared cycle latscope's value at most cyclictest's + 1 us (the
  * kernel switches the thread in before it reads the clock; cyclictest
  * truncates to microseconds).
@@ -310,8 +310,10 @@ static int compare(struct thread *th)
 	       "(no switch-in to measure), %zu missed; %zu records on no cycle; %zu records "
 	       "above cyclictest's value; %zu wakeups after its last printed cycle (ignored)\n",
 	       hidden, on_cpu, missed, extra, above, th->nwk - th->ncycles);
-	printf("RESULT %d %.3f %ld %.3f %.3f %ld %.3f\n", th->index, ct_sum / th->ncycles,
-	       ct_max, nls ? ls_sum / nls / 1e3 : 0, ls_max / 1e3, sh_ct_max, sh_ls_max / 1e3);
+	printf("RESULT %d %.3f %ld %.3f %.3f %ld %.3f %.3f %.3f %zu\n", th->index,
+	       ct_sum / th->ncycles, ct_max, nls ? ls_sum / nls / 1e3 : 0, ls_max / 1e3,
+	       sh_ct_max, sh_ls_max / 1e3, shared ? sh_ct / shared : 0,
+	       shared ? sh_ls / shared / 1e3 : 0, hidden + on_cpu);
 	if (missed || extra || above)
 		rc = 1;
 	free(rec);

@@ -177,4 +177,19 @@ expect "--kallsyms missing" 1 "--kallsyms $tmp/nope: No such file" \
 	analyze --kallsyms "$tmp/nope" "$irq"
 expect "--record into a missing directory" 1 "--record $tmp/no/cap" \
 	analyze --record "$tmp/no/cap" "$irq"
+# wakeups: a normal task woken from idle on CPU 1 (waking -> switch-in
+# 50 us) and an RT task woken onto CPU 0 while bar-600 runs (60 us)
+cat >"$tmp/wk.txt" <<'EOF2'
+          <idle>-0       [001] d.h2.   100.000100: sched_waking: comm=foo pid=500 prio=120 target_cpu=001
+          <idle>-0       [001] dNh3.   100.000110: sched_wakeup: comm=foo pid=500 prio=120 target_cpu=001
+          <idle>-0       [001] d..2.   100.000150: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=foo next_pid=500 next_prio=120
+             bar-600     [000] d..2.   100.000200: sched_waking: comm=rt pid=501 prio=9 target_cpu=000
+             bar-600     [000] d..3.   100.000210: sched_wakeup: comm=rt pid=501 prio=9 target_cpu=000
+             bar-600     [000] d..2.   100.000260: sched_switch: prev_comm=bar prev_pid=600 prev_prio=120 prev_state=R+ ==> next_comm=rt next_pid=501 next_prio=9
+EOF2
+"$LS" --json analyze "$tmp/wk.txt" wakeups >"$tmp/wk.json" 2>&1
+check "wakeups view: rt 60 us on CPU 0 (culprit bar-600), normal 50 us on CPU 1" test \
+	"$(jq -c '[.views[0].result.cpus[] | [.cpu, .wakeups.worst[0].latency_ns, .wakeups.worst[0].class, .wakeups.worst[0].victim.comm, .wakeups.worst[0].culprit.comm]]' "$tmp/wk.json" 2>/dev/null)" = '[[0,60000,"rt","rt","bar"],[1,50000,"normal","foo","<idle>"]]'
+expect "wakeups is a default view when the trace has wakeups" 0 "== wakeups ==" analyze "$tmp/wk.txt"
+
 summary

@@ -13,7 +13,8 @@
 # no record of: only wakeups BPF cannot see on this sandbox (a thread of
 # PID 1 current) and wakeups of a thread still on its CPU (the timer fired
 # before it switched out: no switch-in to measure) are allowed. When cyclictest's max is such a cycle, the max
-# is compared over the cycles both measured, and the test says so.
+# is compared over the cycles both measured, and the test says so; likewise
+# the avg when such cycles move cyclictest's avg by more than 2 us.
 #   tests/integ/test_cyclictest.sh [BUILD]
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -75,9 +76,19 @@ check "every cycle accounted for, latscope never above cyclictest" test $rc -eq 
 within() { # a b: |a - b| <= max(5, 5% of b)
 	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; t = b * 0.05; if (t < 5) t = 5; exit !(d <= t) }'
 }
-while read -r _ thr ct_avg ct_max ls_avg ls_max sh_ct_max sh_ls_max; do
-	check "thread $thr: avg within 2 us (latscope $ls_avg, cyclictest $ct_avg)" \
-		awk -v a="$ls_avg" -v b="$ct_avg" 'BEGIN { d = a - b; exit !(d <= 2 && d >= -2) }'
+near2() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d <= 2 && d >= -2) }'; }
+while read -r _ thr ct_avg ct_max ls_avg ls_max sh_ct_max sh_ls_max sh_ct_avg sh_ls_avg unmeas; do
+	if near2 "$ls_avg" "$ct_avg"; then
+		ok "thread $thr: avg within 2 us (latscope $ls_avg, cyclictest $ct_avg)"
+	elif [ "$unmeas" -gt 0 ]; then
+		# cyclictest's avg holds cycles with no wakeup to measure (listed
+		# above; one VM stall there moves a 10000-cycle avg by microseconds):
+		# then the avg over the cycles both measured, and the test says so
+		check "thread $thr: avg (latscope $ls_avg, cyclictest $ct_avg) differs by $unmeas cycles with no measurable wakeup; over the cycles both have: latscope $sh_ls_avg, cyclictest $sh_ct_avg, within 2 us" \
+			near2 "$sh_ls_avg" "$sh_ct_avg"
+	else
+		not_ok "thread $thr: avg within 2 us (latscope $ls_avg, cyclictest $ct_avg)"
+	fi
 	if within "$ls_max" "$ct_max"; then
 		ok "thread $thr: max within 5% or 5 us (latscope $ls_max, cyclictest $ct_max)"
 	elif grep -q "^thread $thr .*(cycle [0-9]*, a wakeup latscope measured)" "$LS_TMP/cmp"; then
