@@ -143,13 +143,6 @@ static json_object *build_ipis(const struct analyze *a, uint32_t cls, struct ls_
 	return ls_report_ipis(a->agg, a->ncpus, a->cpu);
 }
 
-static json_object *build_wakeups(const struct analyze *a, uint32_t cls, struct ls_err *err)
-{
-	(void)cls;
-	(void)err;
-	return ls_report_wakeups(a->agg, a->ncpus, a->cpu);
-}
-
 static json_object *build_windows(const struct analyze *a, uint32_t cls, struct ls_err *err)
 {
 	struct ls_win_opts wo;
@@ -173,7 +166,6 @@ static const struct view views[] = {
 	{ "ipis", &cmd_ipis, false, build_ipis },
 	{ "wakeups", &cmd_wakeups, false, build_wakeups },
 	{ "kvm", &cmd_kvm, false, build_kvm },
-	{ "wakeups", &cmd_wakeups, false, build_wakeups },
 	{ "windows", &cmd_windows, false, build_windows },
 	{ "hist", &cmd_hist, true, build_hist },
 	{ "keys", &cmd_keys, true, build_keys },
@@ -465,8 +457,6 @@ static void default_views(struct analyze *a)
 		a->want[a->nwant++].v = find_view("wakeups");
 	if (s->records[LS_K_KVM_EXIT])
 		a->want[a->nwant++].v = find_view("kvm");
-	if (s->records[LS_K_WAKEUP])
-		a->want[a->nwant++].v = find_view("wakeups");
 	if (has_values(a->agg, LS_K_IRQOFF) || has_values(a->agg, LS_K_PREEMPTOFF))
 		a->want[a->nwant++].v = find_view("windows");
 }
