@@ -77,26 +77,27 @@ struct analyze {
 static json_object *per_seen_cpu(const struct analyze *a,
 				 json_object *(*fn)(const struct ls_agg *, unsigned, int64_t))
 {
-	json_object *res, *rows;
+	json_object *res = NULL, *rows = NULL;
 
 	if (a->cpu >= 0)
 		return fn(a->agg, a->ncpus, a->cpu);
-	res = json_object_new_object();
-	rows = json_object_new_array();
-	json_object_object_add(res, "ncpus", json_object_new_uint64(a->ncpus));
 	for (unsigned c = 0; c < a->ncpus; c++) {
 		json_object *one, *arr;
 
 		if (!ls_pair_cpu_seen(a->pair, c))
 			continue;
 		one = fn(a->agg, a->ncpus, c);
+		if (!res) { /* the first keeps the view's other members */
+			res = one;
+			rows = json_object_object_get(res, "cpus");
+			continue;
+		}
 		arr = json_object_object_get(one, "cpus");
 		for (size_t i = 0; i < json_object_array_length(arr); i++)
 			json_object_array_add(rows, json_object_get(json_object_array_get_idx(arr, i)));
 		json_object_put(one);
 	}
-	json_object_object_add(res, "cpus", rows);
-	return res;
+	return res ? res : fn(a->agg, a->ncpus, -1);
 }
 
 static json_object *build_cpus(const struct analyze *a, uint32_t cls, struct ls_err *err)
@@ -142,13 +143,6 @@ static json_object *build_ipis(const struct analyze *a, uint32_t cls, struct ls_
 	return ls_report_ipis(a->agg, a->ncpus, a->cpu);
 }
 
-static json_object *build_wakeups(const struct analyze *a, uint32_t cls, struct ls_err *err)
-{
-	(void)cls;
-	(void)err;
-	return ls_report_wakeups(a->agg, a->ncpus, a->cpu);
-}
-
 static json_object *build_windows(const struct analyze *a, uint32_t cls, struct ls_err *err)
 {
 	struct ls_win_opts wo;
@@ -159,12 +153,19 @@ static json_object *build_windows(const struct analyze *a, uint32_t cls, struct 
 	return ls_report_windows(a->agg, a->ncpus, a->cpu, -1, wo.worst);
 }
 
+static json_object *build_wakeups(const struct analyze *a, uint32_t cls, struct ls_err *err)
+{
+	(void)cls;
+	(void)err;
+	return per_seen_cpu(a, ls_report_wakeups);
+}
+
 static const struct view views[] = {
 	{ "cpus", &cmd_cpus, false, build_cpus },
 	{ "timers", &cmd_timers, false, build_timers },
 	{ "ipis", &cmd_ipis, false, build_ipis },
-	{ "kvm", &cmd_kvm, false, build_kvm },
 	{ "wakeups", &cmd_wakeups, false, build_wakeups },
+	{ "kvm", &cmd_kvm, false, build_kvm },
 	{ "windows", &cmd_windows, false, build_windows },
 	{ "hist", &cmd_hist, true, build_hist },
 	{ "keys", &cmd_keys, true, build_keys },
@@ -452,10 +453,10 @@ static void default_views(struct analyze *a)
 		a->want[a->nwant++].v = find_view("timers");
 	if (s->records[LS_K_IPI])
 		a->want[a->nwant++].v = find_view("ipis");
-	if (s->records[LS_K_KVM_EXIT])
-		a->want[a->nwant++].v = find_view("kvm");
 	if (s->records[LS_K_WAKEUP])
 		a->want[a->nwant++].v = find_view("wakeups");
+	if (s->records[LS_K_KVM_EXIT])
+		a->want[a->nwant++].v = find_view("kvm");
 	if (has_values(a->agg, LS_K_IRQOFF) || has_values(a->agg, LS_K_PREEMPTOFF))
 		a->want[a->nwant++].v = find_view("windows");
 }
@@ -611,6 +612,8 @@ const struct cli_cmd cmd_analyze = {
 		 "  cpus            per-CPU summary of every class (default)\n"
 		 "  timers          hrtimer lateness and run time (default when present)\n"
 		 "  ipis            IPI delivery: sender x target CPU, callbacks, callsites\n"
+		 "                  (default when present)\n"
+		 "  wakeups         wakeup latency per CPU and class, worst wakeups\n"
 		 "                  (default when present)\n"
 		 "  kvm             KVM exits per reason, guest vs host time per vCPU\n"
 		 "                  (default when present)\n"

@@ -237,7 +237,9 @@ static void ran(struct ls_pair *p, uint32_t cpu, const struct task_ref *next,
 	r.h.kind = LS_K_WAKEUP;
 	r.h.flags = w->flags;
 	r.wflags = w->wflags;
-	if (w->target_cpu != NO_CPU && w->target_cpu != cpu)
+	if (w->target_cpu == NO_CPU)
+		r.wflags |= LS_WF_NO_TARGET;
+	else if (w->target_cpu != cpu)
 		r.wflags |= LS_WF_MIGRATED;
 	/* an RT/DL task woken onto a lower-priority one (not idle) */
 	if (cls != LS_SCHED_NORMAL && w->culprit_pid && w->culprit_prio != PRIO_UNKNOWN &&

@@ -6,7 +6,8 @@
  *
  *   capture_diff [--tol-us T] [--exclude-tids FILE] LIVE_CAPTURE OFFLINE_CAPTURE
  *
- * Kinds compared: hardirq, softirq, vector, hrtimer, ipi (others skipped).
+ * Kinds compared: hardirq, softirq, vector, hrtimer, ipi, wakeup (others
+ * skipped).
  * Window: the overlap of both captures' coverage minus 50 ms at each end,
  * with T0 and T1 moved to quiet points (no span of either side starts
  * within 20 us), so probe-order skew cannot move a span across an edge.
@@ -16,6 +17,11 @@
  * more than the live one in all (never fewer): handler runs the BPF
  * programs could not see, which latscoped counts as unpaired (pass its
  * count); groups that differ so are compared by count only.
+ * --live-extra wakeup=N: the live side may hold up to N wakeups the offline
+ * side does not: those whose switch-in ftrace lost, which the offline side
+ * counts as wakeup_ran (pass that count), plus one per only-offline wakeup
+ * (a pair too far apart to match). Wakeups are matched by woken task and
+ * switch-in time; at most 2% may be only offline.
  *
  * Spans starting in the window are grouped by (cpu, kind, key); every
  * group must have the same count on both sides. The i-th spans of a group
@@ -52,11 +58,14 @@
 #define MIN_SPANS 1000
 #define MAX_FAR_PCT 2.0
 #define MAX_STALE_PCT 5.0
+/* latscope's sched_waking program creates task storage before reading the
+ * clock: under load its start lags ftrace's by more, more often */
+#define MAX_WAKE_FAR_PCT 5.0
 #define ARMED_TOL_NS 20000ll
 
 struct span {
 	int64_t ts, dur, late, armed;
-	uint32_t key, pid;
+	uint32_t key, pid, arg;
 	uint16_t cpu;
 	uint8_t kind, late_known;
 };
@@ -132,7 +141,8 @@ static void read_capture(struct side *s)
 			die("%s: record %zu truncated", s->name, i);
 		i++;
 		if (r.h.kind != LS_K_HARDIRQ && r.h.kind != LS_K_SOFTIRQ &&
-		    r.h.kind != LS_K_VECTOR && r.h.kind != LS_K_HRTIMER && r.h.kind != LS_K_IPI)
+		    r.h.kind != LS_K_VECTOR && r.h.kind != LS_K_HRTIMER && r.h.kind != LS_K_IPI &&
+		    r.h.kind != LS_K_WAKEUP)
 			continue;
 		if (r.h.ts > INT64_MAX / 2 || r.h.dur > INT64_MAX / 2)
 			die("%s: record %zu: ts/dur out of range", s->name, i);
@@ -143,6 +153,7 @@ static void read_capture(struct side *s)
 		sp.dur = (int64_t)r.h.dur;
 		sp.key = r.h.key;
 		sp.pid = r.h.pid;
+		sp.arg = r.h.arg;
 		sp.cpu = r.h.cpu;
 		sp.kind = r.h.kind;
 		sp.armed = LS_ARMED_UNKNOWN;
@@ -226,7 +237,66 @@ static const char *kind_name(unsigned k)
 	case LS_K_SOFTIRQ: return "softirq";
 	case LS_K_VECTOR: return "vector";
 	case LS_K_IPI: return "ipi";
+	case LS_K_WAKEUP: return "wakeup";
 	default: return "hrtimer";
+	}
+}
+
+static int by_end(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	int64_t ex = x->ts + x->dur, ey = y->ts + y->dur;
+
+	return ex < ey ? -1 : ex > ey;
+}
+
+struct wake_cmp {
+	size_t matched, live_only, off_only, far;
+};
+
+/*
+ * Wakeups of one group: the same wakeup ends at the same switch-in on both
+ * sides, of the same task, so they are matched by woken tid and end time
+ * (within WAKE_TOL_NS; latscope's probes may run microseconds after
+ * ftrace's under load). Neither side is complete: ftrace misses some idle
+ * -> task switches (live-only wakeups), BPF is blind while PID 1 runs.
+ */
+#define WAKE_TOL_NS 20000ll
+static void align_wakeups(struct span *a, size_t na, struct span *b, size_t nb,
+			  int64_t tol, struct wake_cmp *w)
+{
+	size_t i = 0, j = 0;
+
+	qsort(a, na, sizeof(*a), by_end);
+	qsort(b, nb, sizeof(*b), by_end);
+	while (i < na || j < nb) {
+		int64_t ea = i < na ? a[i].ts + a[i].dur : INT64_MAX;
+		int64_t eb = j < nb ? b[j].ts + b[j].dur : INT64_MAX;
+		size_t k;
+
+		if (i < na && j < nb && llabs(ea - eb) <= WAKE_TOL_NS && a[i].arg == b[j].arg) {
+			w->matched++;
+			w->far += llabs(a[i].dur - b[j].dur) > tol;
+			i++;
+			j++;
+			continue;
+		}
+		/* the same wakeup a little further on the other side? */
+		for (k = j + 1; i < na && k < nb && b[k].ts + b[k].dur <= ea + WAKE_TOL_NS; k++)
+			if (b[k].arg == a[i].arg)
+				break;
+		if (i < na && k < nb && b[k].ts + b[k].dur <= ea + WAKE_TOL_NS && b[k].arg == a[i].arg) {
+			w->off_only++;
+			j++;
+			continue;
+		}
+		if (ea <= eb) {
+			w->live_only++;
+			i++;
+		} else {
+			w->off_only++;
+			j++;
+		}
 	}
 }
 
@@ -237,7 +307,8 @@ int main(int argc, char **argv)
 	size_t i = 0, j = 0, groups = 0, bad_groups = 0, pairs = 0, far = 0;
 	size_t late_cmp = 0, late_bad = 0, late_stale = 0, by_kind[LS_K_MAX] = { 0 };
 	size_t armed_cmp = 0, armed_older = 0, armed_later = 0;
-	size_t ipi_extra_allowed = 0, ipi_extra = 0;
+	struct wake_cmp wake = { 0 };
+	size_t ipi_extra_allowed = 0, ipi_extra = 0, wake_extra_allowed = 0;
 	int64_t t0, t1, tol;
 	int c;
 
@@ -245,6 +316,7 @@ int main(int argc, char **argv)
 		{ "tol-us", required_argument, NULL, 't' },
 		{ "exclude-tids", required_argument, NULL, 'x' },
 		{ "offline-extra", required_argument, NULL, 'e' },
+		{ "live-extra", required_argument, NULL, 'l' },
 		{ 0 },
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -254,8 +326,11 @@ int main(int argc, char **argv)
 			read_tids(optarg);
 		else if (c == 'e' && !strncmp(optarg, "ipi=", 4))
 			ipi_extra_allowed = strtoul(optarg + 4, NULL, 10);
+		else if (c == 'l' && !strncmp(optarg, "wakeup=", 7))
+			wake_extra_allowed = strtoul(optarg + 7, NULL, 10);
 		else
-			die("bad option (--tol-us T, --exclude-tids FILE, --offline-extra ipi=N)");
+			die("bad option (--tol-us T, --exclude-tids FILE, --offline-extra ipi=N, "
+			    "--live-extra wakeup=N)");
 	}
 	if (argc - optind != 2)
 		die("usage: capture_diff [--tol-us T] [--exclude-tids FILE] LIVE OFFLINE");
@@ -288,7 +363,9 @@ int main(int argc, char **argv)
 		       off.v[j + nj].kind == g->kind && off.v[j + nj].key == g->key)
 			nj++;
 		groups++;
-		if (g->kind == LS_K_IPI && nj > ni) {
+		if (g->kind == LS_K_WAKEUP) {
+			align_wakeups(&live.v[i], ni, &off.v[j], nj, tol, &wake);
+		} else if (g->kind == LS_K_IPI && nj > ni) {
 			ipi_extra += nj - ni;
 			printf("offline has %zu more: cpu %u ipi key 0x%x (%zu live)\n", nj - ni,
 			       g->cpu, g->key, ni);
@@ -334,6 +411,15 @@ int main(int argc, char **argv)
 	       pairs ? 100.0 * far / pairs : 0.0, tol_us, late_cmp, late_stale, late_bad);
 	printf("ipi deliveries only offline: %zu (allowed: %zu, the live side's unseen runs)\n",
 	       ipi_extra, ipi_extra_allowed);
+	printf("wakeups: %zu matched (%zu with durations apart by more than %.1f us), %zu only "
+	       "live (allowed: %zu whose switch-in ftrace lost), %zu only offline\n",
+	       wake.matched, wake.far, tol_us, wake.live_only, wake_extra_allowed, wake.off_only);
+	/* a wakeup the two sides time too differently to match counts once on
+	 * each side: the only-offline ones bound those */
+	if (wake.live_only > wake_extra_allowed + wake.off_only ||
+	    100.0 * wake.off_only > 2.0 * (wake.matched + wake.off_only) ||
+	    100.0 * wake.far > MAX_WAKE_FAR_PCT * wake.matched)
+		bad_groups++;
 	printf("hrtimer arming times compared %zu: offline older by more than %lld us %zu "
 	       "(arming unseen by ftrace), later %zu\n", armed_cmp, ARMED_TOL_NS / 1000,
 	       armed_older, armed_later);

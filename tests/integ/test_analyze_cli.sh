@@ -130,6 +130,11 @@ check "irqinfo: windows view, CPU 0 irq-off max = its longest vector span" test 
 	"$(jqv '[(.views[0].result.cpus[0].irqoff.worst[0] | .len_ns, .source, .inferred,
 		.cause.name), .views[1].result.cpus[0].classes.vector.max_ns]' "$irq" windows cpus)" = \
 	'[38000,"vector",false,"local_timer",38000]'
+# wakeups (sched_wakeup only in this capture: timed from it): 6 on CPU 0, 2
+# on CPU 1, as the independent pairing in tests/unit/test_offline_pair.c
+check "irqinfo: wakeups view, 6 + 2 normal-class wakeups, worst 41 us on CPU 0" test \
+	"$(jqv '[.views[0].result.cpus[] | .wakeups.classes.normal.count] +
+		[.views[0].result.cpus[0].wakeups.classes.normal.max_ns]' "$irq" wakeups)" = '[6,2,41000]'
 # two smp calls from CPU 1 to CPU 0: sent at 836.914237 and .914285, handled
 # at .914275 and .914308 (38 and 23 us)
 check "tgid: ipis view, CPU 1 -> CPU 0: 2 deliveries of 23 and 38 us" test \
