@@ -412,11 +412,16 @@ int main(int argc, char **argv)
 	printf("ipi deliveries only offline: %zu (allowed: %zu, the live side's unseen runs)\n",
 	       ipi_extra, ipi_extra_allowed);
 	printf("wakeups: %zu matched (%zu with durations apart by more than %.1f us), %zu only "
-	       "live (allowed: %zu whose switch-in ftrace lost), %zu only offline\n",
-	       wake.matched, wake.far, tol_us, wake.live_only, wake_extra_allowed, wake.off_only);
+	       "live (allowed: %zu whose switch-in ftrace lost + the only-offline + %zu for "
+	       "wakings ftrace dropped), %zu only offline\n",
+	       wake.matched, wake.far, tol_us, wake.live_only, wake_extra_allowed,
+	       wake.matched / 500, wake.off_only);
 	/* a wakeup the two sides time too differently to match counts once on
-	 * each side: the only-offline ones bound those */
-	if (wake.live_only > wake_extra_allowed + wake.off_only ||
+	 * each side: the only-offline ones bound those. ftrace on this kernel
+	 * also drops some sched_waking run in the idle task's context (see
+	 * wakeup_compare.c), which leaves a live wakeup with no offline one and
+	 * no trace of why: allow 0.2% of the matched for those. */
+	if (wake.live_only > wake_extra_allowed + wake.off_only + wake.matched / 500 ||
 	    100.0 * wake.off_only > 2.0 * (wake.matched + wake.off_only) ||
 	    100.0 * wake.far > MAX_WAKE_FAR_PCT * wake.matched)
 		bad_groups++;
