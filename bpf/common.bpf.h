@@ -32,6 +32,8 @@ struct ls_open_hrtimer {
 	__s64 late;
 	__s64 soft_late;
 	__s64 armed;  /* ls_rec_hrtimer.armed */
+	__s32 now_lag; /* ls_rec_hrtimer.now_lag */
+	__s32 stack;  /* ls_rec_hrtimer.stack */
 	__u32 key;
 	__u32 pid;
 	__u32 woken;

@@ -43,6 +43,7 @@
  * send programs nest in each other and in the receive programs on one CPU.
  */
 #include "common.bpf.h"
+#include "stacks.bpf.h"
 #include "latscope/ipi.h"
 #include <bpf/bpf_core_read.h>
 
@@ -196,7 +197,7 @@ static __always_inline void count(__u64 *c, __u64 n)
 
 /* Emit the delivery of a round on this CPU; fields were checked. */
 static __always_inline void emit_ipi(struct ls_pcpu *pc, const struct ls_ipi_slot *f,
-				     __u32 cpu, __u32 vector, __u32 n, __u64 now)
+				     __u32 cpu, __u32 vector, __u32 n, __u64 now, __s32 stack)
 {
 	struct ls_rec_ipi *r;
 	void *rb = ls_ring(cpu);
@@ -219,6 +220,8 @@ static __always_inline void emit_ipi(struct ls_pcpu *pc, const struct ls_ipi_slo
 	r->pad = 0;
 	r->coalesced = n - 1 > 0xffff ? 0xffff : n - 1;
 	__builtin_memcpy(r->comm, f->comm, sizeof(r->comm));
+	r->stack = stack;
+	r->pad2 = 0;
 	count(&pc->c.records[LS_K_IPI], 1);
 	ls_submit(rb, r, sizeof(*r));
 }
@@ -243,7 +246,7 @@ static __always_inline int served_unseen(const struct ls_ipi_slot *f, __u32 runs
 	return f->has_runs && (__s32)(runs - f->runs) > 0;
 }
 
-static __always_inline void receive(__u32 cls, __u32 vector)
+static __always_inline void receive(void *ctx, __u32 cls, __u32 vector)
 {
 	struct ls_pcpu *pc = ls_pcpu();
 	__u32 cpu = bpf_get_smp_processor_id(), idx, tag, runs = 0, last, n;
@@ -295,34 +298,35 @@ static __always_inline void receive(__u32 cls, __u32 vector)
 		count(&pc->c.unpaired[LS_K_IPI], n + 1);
 		return;
 	}
-	emit_ipi(pc, &f, cpu, vector, n, now);
+	emit_ipi(pc, &f, cpu, vector, n, now,
+		 ls_take_stack(ctx, (__s64)(now - f.ts), (__u32)bpf_get_current_pid_tgid()));
 }
 
 SEC("tp_btf/call_function_entry")
 int BPF_PROG(ipi_call_function_entry, int vector)
 {
-	receive(LS_IPI_CALL, LS_V_CALL_FUNCTION);
+	receive(ctx, LS_IPI_CALL, LS_V_CALL_FUNCTION);
 	return 0;
 }
 
 SEC("tp_btf/call_function_single_entry")
 int BPF_PROG(ipi_call_function_single_entry, int vector)
 {
-	receive(LS_IPI_CALL, LS_V_CALL_FUNCTION_SINGLE);
+	receive(ctx, LS_IPI_CALL, LS_V_CALL_FUNCTION_SINGLE);
 	return 0;
 }
 
 SEC("tp_btf/reschedule_entry")
 int BPF_PROG(ipi_reschedule_entry, int vector)
 {
-	receive(LS_IPI_RESCHED, LS_V_RESCHEDULE);
+	receive(ctx, LS_IPI_RESCHED, LS_V_RESCHEDULE);
 	return 0;
 }
 
 SEC("tp_btf/irq_work_entry")
 int BPF_PROG(ipi_irq_work_entry, int vector)
 {
-	receive(LS_IPI_WORK, LS_V_IRQ_WORK);
+	receive(ctx, LS_IPI_WORK, LS_V_IRQ_WORK);
 	return 0;
 }
 

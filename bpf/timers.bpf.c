@@ -17,6 +17,7 @@
  */
 #include "common.bpf.h"
 #include "core_types.h"
+#include "stacks.bpf.h"
 #include <bpf/bpf_core_read.h>
 
 /* Address of hrtimer_wakeup (from kallsyms, set before load; 0 = unknown):
@@ -95,6 +96,15 @@ static __always_inline __s64 armed_rel(__u64 timer, __s64 late, __u64 mono_now)
 	return late - (__s64)(mono_now - ts);
 }
 
+/* ls_rec_hrtimer.now_lag: the base's now is its clock, which is
+ * CLOCK_MONOTONIC plus the base's offset (0 for the monotonic base). */
+static __always_inline __s32 now_lag(struct hrtimer *t, ktime_t nowv, __u64 entry)
+{
+	__s64 lag = (__s64)entry - (nowv - BPF_CORE_READ(t, base, offset));
+
+	return lag > 0x7fffffff || lag < -0x7fffffff ? LS_LAG_UNKNOWN : (__s32)lag;
+}
+
 static __always_inline int timer_is_soft(struct hrtimer *t)
 {
 	if (bpf_core_field_exists(t->is_soft))
@@ -145,6 +155,10 @@ int BPF_PROG(hrtimer_expire_entry, struct hrtimer *t, ktime_t *now)
 		read_sleeper(t, o);
 	o->ts = bpf_ktime_get_ns();
 	o->armed = armed_rel(first_arg(ctx), o->late, o->ts);
+	o->now_lag = now_lag(t, nowv, o->ts);
+	/* a soft timer runs with interrupts on: no irq-off window to explain */
+	o->stack = soft ? LS_STACK_NONE
+			: ls_take_stack(ctx, o->late - (o->armed > 0 ? o->armed : 0), o->pid);
 	return 0;
 }
 
@@ -171,6 +185,8 @@ static __always_inline void emit_hrtimer(struct ls_pcpu *pc, struct ls_open_hrti
 	r->late = o->late;
 	r->soft_late = o->soft_late;
 	r->armed = o->armed;
+	r->now_lag = o->now_lag;
+	r->stack = o->stack;
 	__builtin_memcpy(r->comm, o->comm, sizeof(r->comm));
 	__sync_fetch_and_add(&pc->c.records[LS_K_HRTIMER], 1);
 	ls_submit(rb, r, sizeof(*r));

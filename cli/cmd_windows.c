@@ -57,16 +57,66 @@ static void print_story(json_object *w)
 	}
 }
 
+/* Why a timer/IPI window has no stack, from "stack_status". */
+static const char *no_stack_why(const char *st)
+{
+	static const struct { const char *st, *why; } t[] = {
+		{ "below_threshold", "not taken: the delay was under latscoped's stack threshold" },
+		{ "off", "not taken: stacks are off (stack_threshold = 0)" },
+		{ "failed", "bpf_get_stackid failed" },
+		{ "lost", "taken, but gone from the stack map before it was read" },
+		{ "unavailable", "no stack map: offline analysis has no kernel stacks" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(st, t[i].st))
+			return t[i].why;
+	return st;
+}
+
+static void print_stack(json_object *w)
+{
+	const char *st = jget_str(w, "stack_status"), *err = jget_str(w, "stack_error");
+	json_object *stack = jget(w, "stack", json_type_array);
+	uint64_t more = 0;
+	int64_t from = -1;
+	json_object *v;
+
+	if (!st)
+		return; /* not an inferred irq-off window */
+	if (!stack) {
+		printf("        stack: none (%s%s%s)\n", no_stack_why(st), err ? ": " : "",
+		       err ? err : "");
+		return;
+	}
+	if ((v = jget(w, "stack_interrupted_from", json_type_int)))
+		from = json_object_get_int64(v);
+	printf("        kernel stack at the handler's entry, innermost first:\n");
+	for (size_t i = 0; i < json_object_array_length(stack); i++) {
+		json_object *f = json_object_array_get_idx(stack, i);
+
+		if ((int64_t)i == from)
+			printf("          -- interrupted context:\n");
+		printf("          %s\n", jget_str(f, "sym") ? jget_str(f, "sym") : "?");
+	}
+	jget_u64(w, "stack_more", &more);
+	if (from == (int64_t)json_object_array_length(stack) && !more)
+		printf("          -- interrupted context: no kernel frames (user space)\n");
+	if (more)
+		printf("          ... %llu more frames\n", (unsigned long long)more);
+}
+
 static void flags_text(json_object *w, char *buf, size_t len)
 {
 	json_object *v;
 
-	snprintf(buf, len, "%s%s%s%s",
+	snprintf(buf, len, "%s%s%s%s%s",
 		 (v = jget(w, "inferred", json_type_boolean)) && json_object_get_boolean(v) ?
 		 "inferred" : "exact",
 		 jget(w, "clipped", json_type_boolean) ? ",clipped" : "",
 		 jget(w, "delivery_unseen", json_type_boolean) ? ",undelivered" : "",
-		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "");
+		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "",
+		 jget(w, "start_approx", json_type_boolean) ? ",start~" : "");
 }
 
 static int print_kind(json_object *k, size_t ki, uint64_t now)
@@ -110,6 +160,7 @@ static int print_kind(json_object *k, size_t ki, uint64_t now)
 			break;
 		printf("      #%zu:\n", i + 1);
 		print_story(json_object_array_get_idx(worst, i));
+		print_stack(json_object_array_get_idx(worst, i));
 	}
 	return CLI_EXIT_OK;
 }
@@ -195,7 +246,8 @@ const struct cli_cmd cmd_windows = {
 		 "and since start, then the longest windows: length, when it ended, exact\n"
 		 "or inferred, its cause (irq, softirq vectors, timer function, IPI\n"
 		 "callback and sender, woken task), the task it interrupted, the context,\n"
-		 "and the records the CPU saw before it (its story).\n\n"
+		 "the records the CPU saw before it (its story) and, for a late timer or\n"
+		 "IPI, the kernel stack of the context it interrupted.\n\n"
 		 "  --cpu N      only CPU N\n"
 		 "  --kind K     only irqoff or preemptoff windows\n"
 		 "  --n N        at most N windows per CPU and kind (default: all kept,\n"

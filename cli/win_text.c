@@ -159,4 +159,24 @@ void win_print_status(json_object *status)
 	       (unsigned long long)sum_of(jget(w, "contradicted", json_type_object)),
 	       (unsigned long long)u64_of(w, "armed_late"), cpus && *cpus ? cpus : "none",
 	       src && !strcmp(src, "option") ? "latscoped --isolated" : "isolcpus/nohz_full/cpuset");
+	win_print_stacks(jget(w, "stacks", json_type_object));
+}
+
+void win_print_stacks(json_object *s)
+{
+	json_object *k = jget(s, "kernel", json_type_object);
+	char t[32];
+
+	if (!s || !k)
+		return;
+	if (!u64_of(s, "threshold_ns")) {
+		printf("%-11s off (stack_threshold = 0)\n", "stacks");
+		return;
+	}
+	printf("%-11s timers/IPIs >= %s late: %llu taken, failed: %llu collisions, %llu faults, "
+	       "%llu other; %llu read, %llu lost\n", "stacks",
+	       ls_fmt_ns(u64_of(s, "threshold_ns"), t, sizeof(t)),
+	       (unsigned long long)u64_of(k, "taken"), (unsigned long long)u64_of(k, "collision"),
+	       (unsigned long long)u64_of(k, "fault"), (unsigned long long)u64_of(k, "other"),
+	       (unsigned long long)u64_of(s, "read"), (unsigned long long)u64_of(s, "lost"));
 }

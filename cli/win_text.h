@@ -21,5 +21,7 @@ const char *win_record(json_object *rec, char *buf, size_t len);
 
 /* The "windows" lines of latscope status, from status.windows. */
 void win_print_status(json_object *status);
+/* Its "stacks" line, from status.windows.stacks (nothing when NULL). */
+void win_print_stacks(json_object *stacks);
 
 #endif

@@ -17,6 +17,7 @@
 #include "tracer.h"
 #include "persist.h"
 #include "metrics.h"
+#include "stacks.h"
 
 struct ls_rates {
 	uint64_t ts_ns;
@@ -54,6 +55,7 @@ struct ls_daemon {
 	struct ls_counters counters_base; /* restored totals, added to total */
 	struct ls_persist persist;
 	struct ls_metrics_export metrics;
+	struct ls_stacks stacks;     /* kernel stacks of worst windows */
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */

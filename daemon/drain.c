@@ -18,6 +18,7 @@ int ls_daemon_on_record(void *ctx, void *data, size_t size)
 			d->malformed++;
 			return 0;
 		}
+		ls_stacks_note(&d->stacks, r); /* filtered or not: its id is done */
 		if (!ls_cpulist_has(&d->cfg.cpus, r->cpu)) {
 			d->filtered++; /* [tracing] cpus: a filter on records, in the daemon */
 		} else {

@@ -179,6 +179,7 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 				drain_timer_ack(tick->fd);
 				ls_tracer_drain(&d->tracer);
 				ls_agg_flush(d->agg, mono_ns());
+				ls_stacks_tick(&d->stacks, mono_ns());
 				ls_daemon_refresh(d, mono_ns());
 				ls_daemon_ksyms_refresh(d);
 				ls_kvm_reprobe(&d->tracer);
@@ -295,12 +296,19 @@ int main(int argc, char **argv)
 	to.ring_bytes = (size_t)d.cfg.ring_kb << 10;
 	to.cfg = &d.cfg;
 	to.kvm_threads = d.cfg.kvm_threads;
+	to.stack_threshold_ns = d.cfg.stack_threshold_ns;
+	to.stack_entries = d.cfg.stack_entries;
 	to.wakeup_floor_ns = d.cfg.wakeup_floor_ns;
 	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
 	to.ipi_smp_call_fn = ls_ksyms_addr(d.ksyms, "generic_smp_call_function_single_interrupt");
 	err = ls_tracer_start(&d.tracer, &to, ls_daemon_on_record, &d);
 	if (err)
 		goto out;
+	if (ls_stacks_init(&d.stacks, d.cfg.stack_threshold_ns ? d.tracer.stacks_fd : -1,
+			   d.tracer.stack_stats_fd, d.tracer.ncpus, d.cfg.stack_entries,
+			   d.cfg.stack_threshold_ns, &d.ksyms))
+		goto out;
+	ls_windows_set_stack_fn(ls_agg_windows(d.agg), ls_stacks_resolve, &d.stacks);
 	d.per_cpu = calloc(d.tracer.ncpus, sizeof(*d.per_cpu));
 	d.drops_cpu = calloc(d.tracer.ncpus, sizeof(*d.drops_cpu));
 	if (!d.per_cpu || !d.drops_cpu ||
@@ -353,6 +361,7 @@ out:
 		log_err("--record: %s", strerror(errno));
 	ls_persist_stop(&d);
 	ls_agg_free(d.agg);
+	ls_stacks_free(&d.stacks);
 	ls_alerts_free(&d.alerts);
 	ls_names_set_ksyms(NULL);
 	ls_ksyms_free(d.ksyms);

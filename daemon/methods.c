@@ -150,6 +150,8 @@ static json_object *status(struct ls_daemon *d)
 		json_object_object_add(o, "metrics_export", ls_metrics_status(d));
 	ls_agg_flush(d->agg, now);
 	json_object_object_add(o, "windows", ls_report_windows_status(d->agg, &d->iso));
+	json_object_object_add(json_object_object_get(o, "windows"), "stacks",
+			       ls_stacks_status(&d->stacks));
 	if (d->capture) {
 		json_object *cap = json_object_new_object();
 

@@ -284,6 +284,8 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
 	t->skel->rodata->ls_wakeup_floor_ns = o->wakeup_floor_ns;
+	t->skel->rodata->ls_stack_threshold_ns = o->stack_threshold_ns;
+	bpf_map__set_max_entries(t->skel->maps.ls_stacks, o->stack_entries ? o->stack_entries : 1);
 	t->wakeup_floor_ns = o->wakeup_floor_ns;
 	bpf_map__set_max_entries(t->skel->maps.ls_cpu_curr, t->ncpus);
 	setup_ipi(t, o);
@@ -304,6 +306,8 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 			strerror(-err));
 		return err;
 	}
+	t->stacks_fd = bpf_map__fd(t->skel->maps.ls_stacks);
+	t->stack_stats_fd = bpf_map__fd(t->skel->maps.ls_stack_stats);
 	err = install_rings(t, fn, ctx);
 	if (err)
 		return err;

@@ -24,6 +24,8 @@ struct ls_tracer_opts {
 	const struct ls_config *cfg; /* families to load ([tracing] families);
 				      * NULL = all */
 	unsigned kvm_threads;    /* vCPU threads tracked at once; 0 = default */
+	uint64_t stack_threshold_ns; /* stacks for timers/IPIs this late; 0 = off */
+	unsigned stack_entries;  /* stack map entries (power of two) */
 };
 
 struct ls_prog_state {
@@ -52,6 +54,7 @@ struct ls_tracer {
 	bool ipi_irq_stat_known;   /* per-CPU offsets of irq_stat and runqueues */
 	int64_t ipi_irq_stat_from_rq; /* their distance */
 	void *pcpu_buf;            /* scratch for reading the per-CPU map */
+	int stacks_fd, stack_stats_fd; /* bpf/stacks.bpf.h's maps, once loaded */
 	struct ls_kvm *kvm;        /* KVM programs' own instance (tracer_kvm.c) */
 };
 

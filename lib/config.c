@@ -65,6 +65,9 @@ static const struct key keys[] = {
 	{ "tracing", "kvm_threads", T_UINT, F(kvm_threads), 16, 1u << 20, "a number", NULL, true },
 	{ "windows", "worst", T_UINT, F(worst), 1, 1000, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
+	{ "windows", "stack_threshold", T_DURATION, F(stack_threshold_ns), 0, 10 * NS_PER_S, NULL,
+	  NULL, true },
+	{ "windows", "stack_entries", T_POW2, F(stack_entries), 16, 65536, NULL, NULL, true },
 	{ "state", "dir", T_PATH, F(state_dir), 1, 0, NULL, NULL, true },
 	{ "state", "interval", T_UINT, F(state_interval), 1, 86400, "seconds", NULL, true },
 	{ "metrics", "textfile", T_PROMFILE, F(metrics_textfile), 0, 0, NULL, NULL, true },
@@ -102,6 +105,10 @@ static const struct ls_config_flag flags[] = {
 	{ "worst", 0, "windows", "worst", "N", "longest windows kept per CPU and kind, 1..1000" },
 	{ "isolated", 0, "windows", "isolated", "LIST",
 	  "treat these CPUs as isolated (auto: read the kernel's; none)" },
+	{ "stack-threshold", 0, "windows", "stack_threshold", "DURATION",
+	  "kernel stack of the interrupted context for timers/IPIs this late (0: never)" },
+	{ "stack-entries", 0, "windows", "stack_entries", "N",
+	  "stacks held in the kernel at once, power of two 16..65536" },
 	{ "state-dir", 0, "state", "dir", "DIR",
 	  "keep the statistics in DIR/latscope.state (default $STATE_DIRECTORY, else none)" },
 	{ "state-interval", 0, "state", "interval", "SEC", "seconds between saves, 1..86400" },
@@ -131,6 +138,8 @@ void ls_config_defaults(struct ls_config *c)
 	ls_cpulist_all(&c->cpus);
 	c->kvm_threads = 4096; /* LS_KVM_THREADS_DEFAULT */
 	c->worst = 10;
+	c->stack_threshold_ns = 100000; /* 100 us */
+	c->stack_entries = 1024;
 	c->isolated.auto_detect = true;
 	c->state_interval = 60;
 	c->metrics_interval = 15;

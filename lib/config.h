@@ -48,6 +48,8 @@ struct ls_config {
 	uint64_t kvm_threads;       /* vCPU threads tracked at once */
 	/* [windows] */
 	uint64_t worst;             /* worst windows kept per CPU */
+	uint64_t stack_threshold_ns; /* stacks of timers/IPIs this late; 0 = off */
+	uint64_t stack_entries;     /* stack map entries */
 	struct ls_isolated {
 		bool auto_detect;   /* read them from the kernel (isolcpus...) */
 		struct ls_cpulist cpus; /* else these */

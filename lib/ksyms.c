@@ -168,8 +168,9 @@ const char *ls_ksyms_lookup(const struct ls_ksyms *ks, uint64_t addr, uint64_t *
 		else
 			hi = mid;
 	}
-	/* beyond the last symbol's likely end: do not guess */
-	if (lo == ks->n - 1 && addr - ks->syms[lo].addr > 0x100000)
+	/* beyond any function's likely end (the last symbol's, or the gap
+	 * between the kernel image and module/BPF text): do not guess */
+	if (addr - ks->syms[lo].addr > 0x100000)
 		return NULL;
 	if (off)
 		*off = addr - ks->syms[lo].addr;

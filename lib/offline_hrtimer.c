@@ -5,6 +5,9 @@
  * the same hrtimer pointer. The kernel program reads the expiry from the
  * timer; text only has it in hrtimer_start, so armed timers are remembered
  * (pointer -> expiry, function, mode) until they expire or are cancelled.
+ * The base's now on CLOCK_MONOTONIC, which the kernel program reads from the
+ * timer's base, is now= itself when the line's clock is that clock (see
+ * now_lag).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +15,14 @@
 #include "offline_pair_int.h"
 
 #define HRTIMER_MODE_SOFT 0x04 /* kernel's enum hrtimer_mode bit */
+/* now= within this of the line's time is on the same clock: the time from
+ * the hrtimer interrupt's clock read to a callback's entry (a few us, more
+ * behind slow callbacks) stays far below; clocks that are not the trace's
+ * sit far off (a realtime or TAI base: ~1.7e18 ns; on this VM trace_clock
+ * local leads CLOCK_MONOTONIC by 26 ms, global trails it by 0.6 ms).
+ * Below: ftrace prints us, a line's time is up to 1 us early. */
+#define LAG_MAX_NS 10000000
+#define LAG_MIN_NS (-1000)
 /* An hrtimer interrupt this long after the soft expiry (trace clock) must
  * have run the timer: ftrace's us rounding and the clock reads between
  * the tracepoint and the expiry check stay well below. */
@@ -98,6 +109,20 @@ static bool stale(const struct cpu_state *c, const struct ls_ft_event *ev,
 	return prev && (int64_t)prev >= due + STALE_MARGIN_NS && prev < ev->ts;
 }
 
+/*
+ * ls_rec_hrtimer.now_lag: the entry's time minus the base's now. The kernel
+ * side reads the base's offset to CLOCK_MONOTONIC; text has no base, so
+ * now= counts as monotonic only when it is the line's own clock (trace_clock
+ * mono and a monotonic or boot-time base, identical without suspend).
+ * Otherwise unknown: the window then starts from the entry, flagged.
+ */
+static int32_t now_lag(const struct ls_ft_event *ev, uint64_t now)
+{
+	int64_t lag = (int64_t)ev->ts - (int64_t)now;
+
+	return lag < LAG_MIN_NS || lag > LAG_MAX_NS ? LS_LAG_UNKNOWN : (int32_t)lag;
+}
+
 static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls_ft_event *ev,
 			 uint64_t timer)
 {
@@ -140,6 +165,7 @@ static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls
 		o->flags |= LS_F_NO_EXPIRY;
 		p->st.hrtimer_no_expiry++;
 	}
+	o->now_lag = now_lag(ev, now);
 	o->timer = timer;
 	o->key = key;
 	o->pid = (uint32_t)ev->pid;
@@ -181,6 +207,8 @@ static void expire_exit(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
 	r.late = o->late;
 	r.soft_late = o->soft_late;
 	r.armed = o->armed;
+	r.now_lag = o->now_lag;
+	r.stack = LS_STACK_NONE; /* no kernel stacks in a trace */
 	memcpy(r.comm, o->comm, sizeof(r.comm));
 	ls_pair_emit(p, &r.h);
 }

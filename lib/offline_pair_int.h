@@ -29,6 +29,7 @@ struct open_timer {
 	bool wakeup_fn;     /* hrtimer_wakeup: its sleeper is looked for */
 	uint64_t ts, timer;
 	int64_t late, soft_late, armed;
+	int32_t now_lag;    /* ls_rec_hrtimer.now_lag */
 	uint32_t key, pid, woken, flags;
 	char comm[COMM_LEN];
 };

@@ -211,8 +211,52 @@ static const char *blocker_name(const struct ls_win_blocker *b, char *buf, size_
 	}
 }
 
+/* "EEXIST", or the number when glibc has no name for it. */
+static const char *errno_name(int err, char *buf, size_t len)
+{
+	const char *n = strerrorname_np(err);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "%d", err);
+	return buf;
+}
+
+/*
+ * "stack": the frames (innermost first; "interrupted": true from the first
+ * frame of the interrupted context on) or null, "stack_status" saying why
+ * (docs/protocol.md).
+ */
+static void add_stack(json_object *o, const struct ls_win_stack *s)
+{
+	json_object *a;
+	char buf[32];
+
+	add_str(o, "stack_status", ls_win_stack_status_name(s->status));
+	if (s->status == LS_WSS_FAILED || s->status == LS_WSS_LOST)
+		add_str(o, "stack_error", errno_name(s->err, buf, sizeof(buf)));
+	if (s->status != LS_WSS_OK) {
+		json_object_object_add(o, "stack", NULL);
+		return;
+	}
+	a = json_object_new_array();
+	for (unsigned i = 0; i < s->n && i < LS_WIN_STACK_FRAMES; i++) {
+		json_object *f = json_object_new_object();
+
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)s->f[i].addr);
+		add_str(f, "addr", buf);
+		add_str(f, "sym", s->f[i].sym);
+		add_bool(f, "interrupted", s->interrupted >= 0 && i >= (unsigned)s->interrupted);
+		json_object_array_add(a, f);
+	}
+	json_object_object_add(o, "stack", a);
+	add_u64(o, "stack_more", s->more);
+	json_object_object_add(o, "stack_interrupted_from", s->interrupted < 0 ? NULL :
+			       json_object_new_int(s->interrupted));
+}
+
 static json_object *window_obj(const struct ls_window *w, const union ls_rec_any *story,
-			       unsigned nstory)
+			       unsigned nstory, const struct ls_win_stack *stack)
 {
 	json_object *o = json_object_new_object(), *ctx = json_object_new_object();
 	char buf[128];
@@ -228,6 +272,8 @@ static json_object *window_obj(const struct ls_window *w, const union ls_rec_any
 		add_bool(o, "delivery_unseen", true);
 	if (w->flags & LS_WIN_ARMING_UNSEEN)
 		add_bool(o, "arming_unseen", true);
+	if (w->flags & LS_WIN_START_APPROX)
+		add_bool(o, "start_approx", true);
 	add_u64(o, "parts", w->parts);
 	json_object_object_add(o, "cause", cause_obj(w));
 	json_object_object_add(o, "task", task_obj(w->pid, w->comm));
@@ -253,6 +299,8 @@ static json_object *window_obj(const struct ls_window *w, const union ls_rec_any
 			json_object_array_add(s, ls_report_record(&story[i], w->start));
 		json_object_object_add(o, "story", s);
 	}
+	if (stack && stack->status != LS_WSS_NONE)
+		add_stack(o, stack);
 	return o;
 }
 
@@ -287,7 +335,8 @@ static json_object *kind_obj(const struct ls_windows *w, uint32_t cpu, uint32_t 
 	}
 	json_object_object_add(o, "periods", per);
 	for (unsigned i = 0; i < nw && i < n; i++)
-		json_object_array_add(arr, window_obj(&ws[i].w, ws[i].story, ws[i].nstory));
+		json_object_array_add(arr, window_obj(&ws[i].w, ws[i].story, ws[i].nstory,
+						      ws[i].stack));
 	json_object_object_add(o, "worst", arr);
 	return o;
 }
@@ -338,7 +387,7 @@ void ls_report_cpu_windows(json_object *cpu_obj, const struct ls_agg *a, uint32_
 			add_u64(o, "max_ns", tot.max);
 		}
 		if (ls_windows_worst(w, cpu, kinds[k], &ws))
-			json_object_object_add(o, "worst", window_obj(&ws[0].w, NULL, 0));
+			json_object_object_add(o, "worst", window_obj(&ws[0].w, NULL, 0, NULL));
 		json_object_object_add(wo, ls_win_kind_name(kinds[k]), o);
 	}
 	json_object_object_add(cpu_obj, "windows", wo);
@@ -481,6 +530,8 @@ json_object *ls_report_windows_status(const struct ls_agg *a, const struct ls_is
 	add_u64(o, "arming_unseen", st.arming_unseen);
 	add_u64(o, "migrated_wakeups", st.migrated_wakeups);
 	add_u64(o, "delivery_unseen", st.no_delivery);
+	add_u64(o, "after_entry", st.after_entry);
+	add_u64(o, "start_approx", st.start_approx);
 	add_u64(o, "queue_full", st.queue_full);
 	add_u64(o, "stale", st.stale);
 	add_u64(o, "alloc_failures", st.alloc_failures);

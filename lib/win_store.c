@@ -59,7 +59,7 @@ unsigned ls_flight_snapshot(const struct ls_flight *f, uint64_t t_ns,
 	return n;
 }
 
-struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight)
+struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight, bool with_stacks)
 {
 	struct ls_win_kstore *k = calloc(1, sizeof(*k));
 
@@ -67,14 +67,18 @@ struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight)
 		return NULL;
 	k->worst = calloc(worst, sizeof(*k->worst));
 	k->stories = calloc((size_t)worst * flight, sizeof(*k->stories));
-	if (!k->worst || !k->stories) {
+	if (with_stacks)
+		k->stacks = calloc(worst, sizeof(*k->stacks));
+	if (!k->worst || !k->stories || (with_stacks && !k->stacks)) {
 		ls_kstore_free(k);
 		return NULL;
 	}
 	k->cap = worst;
 	k->story_cap = flight;
-	for (unsigned i = 0; i < worst; i++)
+	for (unsigned i = 0; i < worst; i++) {
 		k->worst[i].story = &k->stories[(size_t)i * flight];
+		k->worst[i].stack = k->stacks ? &k->stacks[i] : NULL;
+	}
 	ls_roll_init(&k->roll);
 	return k;
 }
@@ -85,13 +89,14 @@ void ls_kstore_free(struct ls_win_kstore *k)
 		return;
 	free(k->worst);
 	free(k->stories);
+	free(k->stacks);
 	free(k);
 }
 
 /*
  * Insert into the worst list (longest first; among equal lengths the
- * earlier window stays ahead). Story buffers belong to slots, so moving
- * entries swaps story pointers rather than copying records.
+ * earlier window stays ahead). Story and stack buffers belong to slots, so
+ * moving entries swaps their pointers rather than copying records.
  */
 static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct ls_window *w,
 					 const struct ls_flight *fl)
@@ -111,6 +116,9 @@ static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct l
 	k->worst[pos].story = tmp.story;
 	k->worst[pos].nstory = ls_flight_snapshot(fl, w->start + w->len, tmp.story,
 						  k->story_cap);
+	k->worst[pos].stack = tmp.stack;
+	if (tmp.stack)
+		memset(tmp.stack, 0, sizeof(*tmp.stack));
 	return &k->worst[pos];
 }
 

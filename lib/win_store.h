@@ -32,14 +32,17 @@ struct ls_win_kstore {
 	struct ls_win_worst *worst; /* longest first */
 	union ls_rec_any *stories;  /* cap * flight records */
 	unsigned story_cap;         /* flight */
+	struct ls_win_stack *stacks; /* cap, or NULL: kind without stacks */
 };
 
-struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight);
+/* with_stacks: each worst entry has room for a stack (irq-off). */
+struct ls_win_kstore *ls_kstore_new(unsigned worst, unsigned flight, bool with_stacks);
 void ls_kstore_free(struct ls_win_kstore *k);
 /*
  * Account a finished window: rolling ring (by its end time) and the worst
  * list when it is long enough, with a story from fl. Returns the worst
- * entry it took (NULL if none); *stale set when it was too old for the ring.
+ * entry it took (NULL if none), its stack (if any) cleared to
+ * LS_WSS_NONE; *stale set when it was too old for the ring.
  */
 struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_window *w,
 				   const struct ls_flight *fl, bool *stale);

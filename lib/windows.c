@@ -8,7 +8,8 @@
  *  - a late hrtimer or a delayed IPI waits in a small queue for the
  *    interrupt span that delivered it (its record follows, since spans are
  *    written at exit); all the delays that span delivered make one inferred
- *    irq-off window ending where it began;
+ *    irq-off window ending where it began, from the earliest time one was
+ *    due (an IPI's send; a timer's expiry on CLOCK_MONOTONIC);
  *  - softirq spans back to back (gap <= LS_WIN_PASS_GAP_NS) are one pass,
  *    one exact preempt-off window, finished by the next softirq that does
  *    not continue it (or by ls_windows_flush);
@@ -42,10 +43,13 @@ const unsigned ls_win_period_sec[LS_WP_MAX] = { 1, 10, 60, 0 };
 
 /* An inferred irq-off delay awaiting the span that delivered it. */
 struct cand {
-	uint64_t due;    /* IPI: send time; timer: unused (entry - late) */
+	uint64_t due;    /* IPI: send time; timer: expiry (monotonic), unless
+			  * LS_WIN_START_APPROX: then entry - late, or the
+			  * delivering span's start - late */
 	uint64_t entry;  /* handler entry as recorded */
 	uint64_t late;   /* timer lateness / IPI delivery latency */
 	uint32_t key, arg, pid, peer;
+	int32_t stack;   /* the record's stack field */
 	uint8_t src;
 	uint8_t flags;   /* LS_WIN_* to carry into the window */
 	char peer_comm[16];
@@ -89,6 +93,8 @@ struct ls_windows {
 	struct ls_win_stats st;
 	ls_win_sink_fn sink;
 	void *sink_ctx;
+	ls_win_stack_fn stack_fn;
+	void *stack_ctx;
 };
 
 static int kidx(uint32_t kind)
@@ -165,6 +171,12 @@ void ls_windows_set_sink(struct ls_windows *w, ls_win_sink_fn fn, void *ctx)
 {
 	w->sink = fn;
 	w->sink_ctx = ctx;
+}
+
+void ls_windows_set_stack_fn(struct ls_windows *w, ls_win_stack_fn fn, void *ctx)
+{
+	w->stack_fn = fn;
+	w->stack_ctx = ctx;
 }
 
 static struct cpu_state *cpu_get(struct ls_windows *w, uint32_t cpu)
@@ -254,6 +266,18 @@ static void fill_comm(const struct ls_windows *w, struct ls_window *win)
 	fclose(f);
 }
 
+/* A worst entry's stack: only inferred irq-off windows have one. */
+static void fill_stack(const struct ls_windows *w, struct ls_win_worst *ws)
+{
+	if (!ws->stack || (ws->w.src != LS_WS_TIMER && ws->w.src != LS_WS_IPI))
+		return;
+	if (!w->stack_fn) {
+		ws->stack->status = LS_WSS_UNAVAILABLE;
+		return;
+	}
+	w->stack_fn(w->stack_ctx, ws->w.stack, ws->w.stack_ns, ws->stack);
+}
+
 /* Account a finished window. */
 static void store(struct ls_windows *w, struct cpu_state *c, struct ls_window *win)
 {
@@ -266,7 +290,7 @@ static void store(struct ls_windows *w, struct cpu_state *c, struct ls_window *w
 		return;
 	}
 	if (!c->ks[k]) {
-		c->ks[k] = ls_kstore_new(w->o.worst, w->o.flight);
+		c->ks[k] = ls_kstore_new(w->o.worst, w->o.flight, win->kind == LS_K_IRQOFF);
 		if (!c->ks[k]) {
 			w->st.alloc_failures++;
 			return;
@@ -276,8 +300,10 @@ static void store(struct ls_windows *w, struct cpu_state *c, struct ls_window *w
 	ls_agg_add_value(w->agg, win->kind, win->cpu, win->src, win->len);
 	ws = ls_kstore_add(c->ks[k], win, &c->flight, &stale);
 	w->st.stale += stale;
-	if (ws)
+	if (ws) {
 		fill_comm(w, &ws->w);
+		fill_stack(w, ws);
+	}
 	if (w->sink)
 		w->sink(win, w->sink_ctx);
 }
@@ -345,6 +371,8 @@ static void inferred_init(struct ls_window *win, const struct cand *cd, uint16_t
 	win->key = cd->key;
 	win->arg = cd->arg;
 	win->peer = cd->peer;
+	win->stack = cd->stack;
+	win->stack_ns = cd->entry;
 	win->flags = LS_WIN_INFERRED | cd->flags;
 	win->ctx_vec = LS_CTX_VEC_UNKNOWN;
 	copy_comm(win->peer_comm, cd->peer_comm, sizeof(cd->peer_comm));
@@ -355,7 +383,7 @@ static void finish_undelivered(struct ls_windows *w, struct cpu_state *c, uint16
 			       const struct cand *cd)
 {
 	struct ls_window win;
-	uint64_t start = cd->src == LS_WS_TIMER ? cd->entry - cd->late : cd->due;
+	uint64_t start = cd->flags & LS_WIN_START_APPROX ? cd->entry - cd->late : cd->due;
 
 	inferred_init(&win, cd, cpu);
 	win.flags |= LS_WIN_NO_DELIVERY;
@@ -365,8 +393,10 @@ static void finish_undelivered(struct ls_windows *w, struct cpu_state *c, uint16
 	win.ctx = cd->pid == LS_PID_UNKNOWN ? LS_WC_UNKNOWN : LS_WC_TASK;
 	win.parts = 1;
 	w->st.no_delivery++;
-	if (win.len)
+	if (start < cd->entry)
 		finish_irq_inferred(w, c, &win);
+	else
+		w->st.after_entry++;
 }
 
 static uint8_t ctx_of(uint32_t flags)
@@ -397,8 +427,10 @@ static void deliver(struct ls_windows *w, struct cpu_state *c, const struct ls_r
 			c->cand[keep++] = *cd;
 			continue;
 		}
-		start = cd->src == LS_WS_TIMER ? (cd->late < end ? end - cd->late : 0)
-					       : (cd->due < end ? cd->due : end);
+		if (cd->flags & LS_WIN_START_APPROX)
+			start = cd->late < end ? end - cd->late : 0;
+		else
+			start = cd->due < end ? cd->due : end;
 		if (!best || start < best_start) {
 			best = cd;
 			best_start = start;
@@ -414,6 +446,8 @@ static void deliver(struct ls_windows *w, struct cpu_state *c, const struct ls_r
 		win.parts = n;
 		w->st.batched += n - 1;
 		finish_irq_inferred(w, c, &win);
+	} else if (best) { /* due only once this interrupt had begun */
+		w->st.after_entry++;
 	}
 	c->ncand = keep;
 }
@@ -545,6 +579,16 @@ static void on_hrtimer(struct ls_windows *w, struct cpu_state *c,
 	}
 	if (cd.late > cd.entry)
 		cd.late = cd.entry;
+	/* The window starts at the expiry on CLOCK_MONOTONIC: the base's now
+	 * (read at interrupt entry, before earlier callbacks ran) - lateness.
+	 * Without that now, entry - lateness is early by entry - now. */
+	if (t->now_lag == LS_LAG_UNKNOWN || (int64_t)t->h.ts - t->now_lag < (int64_t)cd.late) {
+		cd.flags |= LS_WIN_START_APPROX;
+		w->st.start_approx++;
+	} else {
+		cd.due = (uint64_t)((int64_t)t->h.ts - t->now_lag) - cd.late;
+	}
+	cd.stack = t->stack;
 	copy_comm(cd.peer_comm, t->comm, sizeof(t->comm));
 	queue_cand(w, c, t->h.cpu, &cd);
 }
@@ -554,7 +598,7 @@ static void on_ipi(struct ls_windows *w, struct cpu_state *c, const struct ls_re
 	struct cand cd = {
 		.due = p->h.ts, .entry = p->h.ts + p->h.dur, .late = p->h.dur,
 		.key = p->h.key, .arg = p->h.arg, .pid = LS_PID_UNKNOWN,
-		.peer = p->h.pid, .src = LS_WS_IPI,
+		.peer = p->h.pid, .stack = p->stack, .src = LS_WS_IPI,
 	};
 
 	copy_comm(cd.peer_comm, p->comm, sizeof(p->comm));
@@ -797,6 +841,15 @@ int ls_win_src_parse(const char *s, uint32_t *src)
 			return 0;
 		}
 	return -1;
+}
+
+const char *ls_win_stack_status_name(uint32_t status)
+{
+	static const char *const n[] = {
+		"none", "ok", "below_threshold", "off", "failed", "lost", "unavailable",
+	};
+
+	return status < sizeof(n) / sizeof(n[0]) ? n[status] : "unknown";
 }
 
 const char *ls_win_ctx_name(uint32_t ctx)

@@ -59,6 +59,11 @@ enum ls_win_ctx {
 				      * interrupt's record (lost or hidden) */
 #define LS_WIN_ARMING_UNSEEN (1u << 3) /* timer: when it was armed is unknown,
 					* so it may have been armed late */
+#define LS_WIN_START_APPROX (1u << 4) /* timer: the base's monotonic now was
+				       * not known; the start is computed
+				       * from the interrupt's entry instead,
+				       * early by up to the time from that
+				       * entry to the kernel's clock read */
 
 #define LS_PID_UNKNOWN 0xffffffffu
 #define LS_CTX_VEC_UNKNOWN 0xff
@@ -95,7 +100,48 @@ struct ls_window {
 	char comm[16];   /* of pid, "" when unknown */
 	char peer_comm[16];
 	struct ls_win_blocker blocker;
+	int32_t stack;      /* timer, IPI: the record's stack (LS_STACK_NONE,
+			     * id + 1, -errno; record.h) */
+	uint64_t stack_ns;  /* when the handler took it (its entry) */
 };
+
+/*
+ * The kernel stack of an inferred irq-off window's interrupted context, as
+ * its worst-window entry keeps it (docs/windows.md, "Stacks"): copied and
+ * symbolized by the stack resolver when the window enters the worst list.
+ */
+#define LS_WIN_STACK_FRAMES 16
+#define LS_WIN_SYM_LEN 56
+enum ls_win_stack_status {
+	LS_WSS_NONE = 0,    /* not an inferred irq-off window: no stack */
+	LS_WSS_OK,          /* frames below */
+	LS_WSS_BELOW,       /* not taken: the delay was under the threshold */
+	LS_WSS_OFF,         /* not taken: stacks are off */
+	LS_WSS_FAILED,      /* bpf_get_stackid failed: err */
+	LS_WSS_LOST,        /* taken, but gone before it was read: err */
+	LS_WSS_UNAVAILABLE, /* no stack map (offline analysis, replay) */
+};
+
+struct ls_win_frame {
+	uint64_t addr;
+	char sym[LS_WIN_SYM_LEN]; /* "name+0x1f", or the address when unknown */
+};
+
+struct ls_win_stack {
+	uint8_t status;       /* enum ls_win_stack_status */
+	uint8_t n;            /* frames kept, innermost first */
+	int8_t interrupted;   /* f[interrupted..] are the interrupted context;
+			       * -1: not told apart */
+	uint8_t pad;
+	uint32_t more;        /* frames beyond the kept ones */
+	int32_t err;          /* FAILED, LOST: the errno */
+	struct ls_win_frame f[LS_WIN_STACK_FRAMES];
+};
+
+/* Resolves a window's stack field (status and frames) when it enters a
+ * worst list; without one (offline) stacks are LS_WSS_UNAVAILABLE. */
+typedef void (*ls_win_stack_fn)(void *ctx, int32_t stack, uint64_t stack_ns,
+				struct ls_win_stack *out);
 
 /* Any record, by value, as the flight recorder keeps it. */
 union ls_rec_any {
@@ -113,6 +159,7 @@ struct ls_win_worst {
 	struct ls_window w;
 	uint32_t nstory;
 	union ls_rec_any *story;
+	struct ls_win_stack *stack; /* irq-off kind only, else NULL */
 };
 
 struct ls_win_opts {
@@ -156,6 +203,11 @@ struct ls_win_stats {
 					   * another CPU: no window */
 	uint64_t no_delivery;             /* inferred windows without their
 					   * delivering interrupt record */
+	uint64_t after_entry;             /* delays that began only after the
+					   * interrupt that delivered them did:
+					   * no window */
+	uint64_t start_approx;            /* timer windows whose start came
+					   * from the entry (LS_WIN_START_APPROX) */
 	uint64_t queue_full;              /* same, because the queue was full */
 	uint64_t stale;                   /* too old for the rolling ring */
 	uint64_t alloc_failures;
@@ -189,6 +241,7 @@ void ls_windows_flush(struct ls_windows *w, uint64_t now_ns);
 /* Called for every window as it is finished (tests, offline dumps). */
 typedef void (*ls_win_sink_fn)(const struct ls_window *win, void *ctx);
 void ls_windows_set_sink(struct ls_windows *w, ls_win_sink_fn fn, void *ctx);
+void ls_windows_set_stack_fn(struct ls_windows *w, ls_win_stack_fn fn, void *ctx);
 
 /* Rolling periods of the views. */
 enum ls_win_period { LS_WP_1S, LS_WP_10S, LS_WP_60S, LS_WP_TOTAL, LS_WP_MAX };
@@ -221,5 +274,6 @@ int ls_win_kind_parse(const char *s, uint32_t *kind); /* 0 ok, -1 unknown */
 const char *ls_win_src_name(uint32_t src);
 int ls_win_src_parse(const char *s, uint32_t *src);
 const char *ls_win_ctx_name(uint32_t ctx);
+const char *ls_win_stack_status_name(uint32_t status);
 
 #endif

@@ -18,7 +18,8 @@
 
 #include <linux/types.h>
 
-#define LS_RECORD_VERSION 2 /* 2: ls_rec_hrtimer.armed */
+#define LS_RECORD_VERSION 3 /* 2: ls_rec_hrtimer.armed; 3: ls_rec_hrtimer.now_lag,
+			     * .stack, ls_rec_ipi.stack */
 
 /*
  * Record kinds. Also used as the "class" axis of the aggregator: a record of
@@ -134,14 +135,23 @@ struct ls_rec {
  * that fell behind its absolute schedule), so the lateness was not the
  * interrupt's fault for that long. LS_ARMED_UNKNOWN when the arming was not
  * seen (before we attached, or its slot was reused).
+ * now_lag: h.ts minus the base's now on CLOCK_MONOTONIC. The kernel reads
+ * the clock once when the hrtimer interrupt begins, before the earlier
+ * callbacks of that interrupt run, so the expiry on CLOCK_MONOTONIC is
+ * h.ts - now_lag - late. LS_LAG_UNKNOWN when it could not be told (offline:
+ * a timer whose base is not the trace's clock).
+ * stack: the kernel stack of the interrupted context (below).
  */
 #define LS_ARMED_UNKNOWN (-0x7fffffffffffffffll - 1)
+#define LS_LAG_UNKNOWN (-0x7fffffff - 1)
 struct ls_rec_hrtimer {
 	struct ls_rec h;
 	__s64 late;       /* now - node.expires (hard expiry); < 0 = early */
 	__s64 soft_late;  /* now - _softexpires */
 	char comm[16];    /* comm of h.arg's task, when known */
 	__s64 armed;      /* arming time - hard expiry, or LS_ARMED_UNKNOWN */
+	__s32 now_lag;    /* h.ts - the base's now (monotonic), or LS_LAG_UNKNOWN */
+	__s32 stack;      /* LS_STACK_NONE, stack id + 1, or -errno */
 };
 
 /*
@@ -160,7 +170,21 @@ struct ls_rec_ipi {
 	__u8 pad;
 	__u16 coalesced;  /* further sends served by this run (saturating) */
 	char comm[16];    /* sending task */
+	__s32 stack;      /* LS_STACK_NONE, stack id + 1, or -errno */
+	__u32 pad2;
 };
+
+/*
+ * ls_rec_hrtimer.stack, ls_rec_ipi.stack: for a hard timer expiry or an IPI
+ * delivery at least the stack threshold late on a non-idle CPU, what
+ * bpf_get_stackid() gave for the kernel stack at the handler's entry: the
+ * interrupt path, then the context it interrupted (where interrupts had
+ * just been enabled again). The daemon reads the stack from the map
+ * (ls_stacks) by its id. LS_STACK_NONE (0): none taken (below the
+ * threshold, idle, soft timer, stacks off); > 0: the stack id + 1; < 0:
+ * -errno of the failed call (-EEXIST: its bucket held another stack).
+ */
+#define LS_STACK_NONE 0
 
 /* Scheduling class of a woken task (key of LS_K_WAKEUP*). */
 enum ls_sched_class {

@@ -17,9 +17,13 @@
  * windows as the daemon does; a sink collects every one. The ftrace side
  * derives the same kinds of windows here, from its own events, with its
  * own code: outermost interrupt spans, softirq passes, and timer windows
- * (per delivering interrupt: the largest lateness now - max(expiry,
- * arming), with arming taken from hrtimer_start, clipped after interrupts
- * accepted inside, idle excluded). Events of the excluded process (the
+ * (per delivering interrupt: from the earliest max(expiry, arming) among
+ * the timers it ran, with expiry and arming taken from hrtimer_start, to
+ * the interrupt's start; clipped after interrupts accepted inside, idle
+ * excluded). The expiry is on the trace clock (mono) when now= is: then
+ * it is hrtimer_start's expires itself; else it is taken as the
+ * interrupt's start minus the lateness, as latscope does without the
+ * base's now (LS_WIN_START_APPROX). Events of the excluded process (the
  * sandbox's PID 1, which BPF programs never see) are dropped from ftrace's
  * side before anything is derived, so both sides see the same CPU history.
  *
@@ -247,8 +251,9 @@ struct open_span {
 	uint32_t key;
 	int pid;
 	int outer;        /* no other irq span was open at its entry */
-	int64_t batch;    /* largest timer lateness it delivered; -1 none */
-	int batch_idle;
+	int64_t due;      /* earliest start of a timer delay it delivered;
+			   * INT64_MAX none */
+	int due_idle;
 };
 
 struct fcpu {
@@ -316,7 +321,7 @@ static void irq_enter(struct fcpu *c, const struct ls_ft_event *ev, uint32_t key
 		return;
 	c->irq[c->nirq] = (struct open_span){
 		.ts = (int64_t)ev->ts, .key = key, .pid = ev->pid, .outer = c->nirq == 0,
-		.batch = -1,
+		.due = INT64_MAX,
 	};
 	c->nirq++;
 }
@@ -325,9 +330,9 @@ static void irq_enter(struct fcpu *c, const struct ls_ft_event *ev, uint32_t key
 static void timer_window(struct fcpu *c, int cpu, const struct open_span *s)
 {
 	struct win w = { .cpu = (uint16_t)cpu, .src = LS_WS_TIMER, .kind = LS_K_IRQOFF };
-	int64_t end = s->ts, start = s->ts - s->batch;
+	int64_t end = s->ts, start = s->due;
 
-	if (s->batch <= 0 || s->batch_idle)
+	if (s->due >= end || s->due_idle)
 		return;
 	for (size_t i = 0; i < c->spans.n; i++) {
 		const struct win *p = &c->spans.v[i];
@@ -337,7 +342,7 @@ static void timer_window(struct fcpu *c, int cpu, const struct open_span *s)
 	}
 	if (start >= end)
 		return;
-	if (start != s->ts - s->batch)
+	if (start != s->due)
 		w.flags = LS_WIN_CLIPPED;
 	w.start = start;
 	w.len = end - start;
@@ -368,7 +373,7 @@ static void hrtimer_expire(struct fcpu *c, const struct ls_ft_event *ev, struct 
 {
 	uint64_t timer, now;
 	struct hstart *h;
-	int64_t late, armed;
+	int64_t late, armed, lag, due;
 
 	if (ls_ft_field_hex(ev, "hrtimer", &timer) || ls_ft_field_u64(ev, "now", &now) ||
 	    !c->nirq)
@@ -390,9 +395,13 @@ static void hrtimer_expire(struct fcpu *c, const struct ls_ft_event *ev, struct 
 		late -= armed;
 	if (late <= 0)
 		return;
-	if (late > c->irq[0].batch) {
-		c->irq[0].batch = late;
-		c->irq[0].batch_idle = ev->pid == 0;
+	/* now= on the trace's clock (within 10 ms, 1 us of printing): the
+	 * delay began at now - late, on it */
+	lag = (int64_t)ev->ts - (int64_t)now;
+	due = lag >= -1000 && lag <= 10000000 ? (int64_t)now - late : c->irq[0].ts - late;
+	if (due < c->irq[0].due) {
+		c->irq[0].due = due;
+		c->irq[0].due_idle = ev->pid == 0;
 	}
 }
 
@@ -855,19 +864,24 @@ static int64_t probe_delay(int cpu, int64_t t, int at_start, int ls_side)
 /*
  * A timer window ends where its delivering interrupt's span began; a
  * clipped one starts where the last interrupt accepted inside it ended.
- * Both are span times, seen by each side's own probes. An unclipped
- * window is [entry - lateness, entry): its length is the lateness, the
- * same on both sides wherever the entry was seen. A clipped window's
- * length is entry - clip, so a latscope probe that ran late at the entry
- * lengthens it (at the clip's exit, shortens it) by that probe's delay:
- * its length as ftrace's probes would have measured it takes the measured
- * delays of the two paired spans out.
+ * Both are span times, seen by each side's own probes; an unclipped one
+ * starts at the expiry, a time both sides read from the kernel. So a
+ * latscope probe that ran late at the entry lengthens the window (at the
+ * clip's exit, shortens it) by that probe's delay: its length as ftrace's
+ * probes would have measured it takes the measured delays of the paired
+ * spans out. (A window whose start was taken from the entry,
+ * LS_WIN_START_APPROX and unclipped, is the lateness on both sides.)
  */
 static int64_t ftrace_measure(const struct win *l)
 {
-	if (!(l->flags & LS_WIN_CLIPPED))
-		return l->len;
-	return l->len - probe_delay(l->cpu, w_end(l), 1, 1) + probe_delay(l->cpu, l->start, 0, 1);
+	int64_t len = l->len;
+
+	if ((l->flags & (LS_WIN_START_APPROX | LS_WIN_CLIPPED)) == LS_WIN_START_APPROX)
+		return len;
+	len -= probe_delay(l->cpu, w_end(l), 1, 1);
+	if (l->flags & LS_WIN_CLIPPED)
+		len += probe_delay(l->cpu, l->start, 0, 1);
+	return len;
 }
 
 /*

@@ -46,6 +46,9 @@ static void test_lookup(void **st)
 	assert_string_equal(ls_ksyms_lookup(ks, 0xffffffffc0001010ull, &off), "kvm_timer_fn");
 	assert_null(ls_ksyms_lookup(ks, 0xffffffff81000000ull, &off));
 	assert_null(ls_ksyms_lookup(ks, 0xffffffffc0001000ull + 0x200000, &off));
+	/* in the gap between image and module text (e.g. a BPF program loaded
+	 * since): not the image's last function + 1 GiB */
+	assert_null(ls_ksyms_lookup(ks, 0xffffffffc0000800ull, &off));
 	assert_int_equal(ls_ksyms_addr(ks, "hrtimer_wakeup"), 0xffffffff81000200ull);
 	assert_int_equal(ls_ksyms_addr(ks, "some_data"), 0);
 	assert_string_equal(ls_ksyms_format(ks, 0xffffffff81000200ull, buf, sizeof(buf)),

@@ -21,6 +21,7 @@
 
 #include "agg.h"
 #include "offline_pair.h"
+#include "windows.h"
 
 #define MAX_RECS 256
 
@@ -321,6 +322,9 @@ static void test_hrtimer(void **st)
 	assert_true(t->late == 1500 && t->soft_late == 1500);
 	/* armed 10 us before it fired, 8.5 us before it was due */
 	assert_true(t->armed == -8500);
+	/* now= is not the line's clock here: the base's monotonic now unknown */
+	assert_int_equal(t->now_lag, LS_LAG_UNKNOWN);
+	assert_int_equal(t->stack, LS_STACK_NONE);
 	/* sleeper: early against the hard expiry, late against the soft one */
 	t = &rs.r[1].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 1, US(10, 30), 2000, wake, 0, 77, 0);
@@ -343,6 +347,56 @@ static void test_hrtimer(void **st)
 	assert_int_equal(s->hrtimer_no_expiry, 2);
 	assert_int_equal(s->unpaired[LS_K_HRTIMER], 1);
 	assert_int_equal(s->malformed, 0);
+	ls_pair_free(p);
+}
+
+/*
+ * The base's now on CLOCK_MONOTONIC (record.h now_lag): now= itself when the
+ * trace clock is mono (the line's time is then a little later: the clock
+ * read came first; up to 1 us earlier: ftrace prints us). A now= far from
+ * the line (another clock: trace_clock local, a realtime base) is unknown,
+ * and the window derived from the records starts from the interrupt.
+ */
+static void test_hrtimer_now_lag(void **st)
+{
+	static const char text[] =
+		"  a-1 [000] d..1. 10.000000: hrtimer_start: hrtimer=00000000707b8211 function=tick_nohz_handler expires=10000005000 softexpires=10000005000 mode=ABS was_armed=0\n"
+		"  a-1 [000] d.h1. 10.000040: local_timer_entry: vector=236\n"
+		/* the clock read at 10.000040700, this callback 2.3 us later */
+		"  a-1 [000] d.h1. 10.000043: hrtimer_expire_entry: hrtimer=00000000707b8211 function=tick_nohz_handler now=10000040700\n"
+		"  a-1 [000] d.h1. 10.000044: hrtimer_expire_exit: hrtimer=00000000707b8211\n"
+		"  a-1 [000] d.h1. 10.000045: local_timer_exit: vector=236\n"
+		/* the line printed 0.3 us before now= (us truncation) */
+		"  a-1 [000] d..1. 10.000100: hrtimer_start: hrtimer=00000000aaaa0000 function=tick_nohz_handler expires=10000200000 softexpires=10000200000 mode=ABS was_armed=0\n"
+		"  a-1 [000] d.h1. 10.000250: hrtimer_expire_entry: hrtimer=00000000aaaa0000 function=tick_nohz_handler now=10000250300\n"
+		"  a-1 [000] d.h1. 10.000251: hrtimer_expire_exit: hrtimer=00000000aaaa0000\n"
+		/* 26 ms apart: trace_clock local on this VM */
+		"  a-1 [000] d..1. 10.000300: hrtimer_start: hrtimer=00000000bbbb0000 function=tick_nohz_handler expires=9974400000 softexpires=9974400000 mode=ABS was_armed=0\n"
+		"  a-1 [000] d.h1. 10.000500: hrtimer_expire_entry: hrtimer=00000000bbbb0000 function=tick_nohz_handler now=9974500000\n"
+		"  a-1 [000] d.h1. 10.000501: hrtimer_expire_exit: hrtimer=00000000bbbb0000\n";
+	struct recs rs;
+	struct ls_pair *p = run(text, &rs);
+	struct ls_agg *a = ls_agg_new(1000);
+	const struct ls_win_worst *ws;
+
+	(void)st;
+	assert_int_equal(rs.n, 4); /* 3 timers and the vector, in exit order */
+	assert_int_equal(rs.r[0].t.h.kind, LS_K_HRTIMER);
+	assert_int_equal(rs.r[0].t.late, 35700);
+	assert_int_equal(rs.r[0].t.now_lag, 2300);
+	assert_int_equal(rs.r[2].t.now_lag, -300);
+	assert_int_equal(rs.r[3].t.now_lag, LS_LAG_UNKNOWN);
+	/* offline, the window runs from the expiry itself to the interrupt */
+	assert_non_null(a);
+	for (size_t i = 0; i < 2; i++)
+		ls_agg_add(a, &rs.r[i].h);
+	assert_int_equal(ls_windows_worst(ls_agg_windows(a), 0, LS_K_IRQOFF, &ws), 2);
+	assert_int_equal(ws[0].w.src, LS_WS_TIMER);
+	assert_int_equal(ws[0].w.start, 10000005000ull);
+	assert_int_equal(ws[0].w.len, 35000);
+	assert_int_equal(ws[0].w.flags & LS_WIN_START_APPROX, 0);
+	assert_int_equal(ws[0].stack->status, LS_WSS_UNAVAILABLE);
+	ls_agg_free(a);
 	ls_pair_free(p);
 }
 
@@ -841,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hrtimer),
+		cmocka_unit_test(test_hrtimer_now_lag),
 		cmocka_unit_test(test_hrtimer_stale),
 		cmocka_unit_test(test_hrtimer_plugin),
 		cmocka_unit_test(test_ipi),

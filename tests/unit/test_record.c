@@ -1,7 +1,9 @@
 /*
- * The record format really is shared: struct ls_rec and struct ls_counters
- * as compiled into the BPF object (read back from its BTF) have the same
- * size and field offsets as the userspace view of include/latscope/record.h.
+ * The record format really is shared: struct ls_rec, the larger records
+ * that grew fields (ls_rec_hrtimer, ls_rec_ipi), struct ls_counters and the
+ * stack counters as compiled into the BPF object (read back from its BTF)
+ * have the same size and field offsets as the userspace view of
+ * include/latscope/record.h and stacks.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 #include "latscope/record.h"
+#include "latscope/stacks.h"
 
 static char obj_path[4096];
 
@@ -66,6 +69,21 @@ static void test_rec_matches_bpf(void **st)
 	CHECK_FIELD(btf, t, struct ls_counters, records);
 	CHECK_FIELD(btf, t, struct ls_counters, drops);
 	CHECK_FIELD(btf, t, struct ls_counters, unpaired);
+	t = find_struct(btf, "ls_rec_hrtimer");
+	assert_int_equal(t->size, sizeof(struct ls_rec_hrtimer));
+	CHECK_FIELD(btf, t, struct ls_rec_hrtimer, late);
+	CHECK_FIELD(btf, t, struct ls_rec_hrtimer, armed);
+	CHECK_FIELD(btf, t, struct ls_rec_hrtimer, now_lag);
+	CHECK_FIELD(btf, t, struct ls_rec_hrtimer, stack);
+	t = find_struct(btf, "ls_rec_ipi");
+	assert_int_equal(t->size, sizeof(struct ls_rec_ipi));
+	CHECK_FIELD(btf, t, struct ls_rec_ipi, coalesced);
+	CHECK_FIELD(btf, t, struct ls_rec_ipi, comm);
+	CHECK_FIELD(btf, t, struct ls_rec_ipi, stack);
+	t = find_struct(btf, "ls_stack_counters");
+	assert_int_equal(t->size, sizeof(struct ls_stack_counters));
+	CHECK_FIELD(btf, t, struct ls_stack_counters, collision);
+	CHECK_FIELD(btf, t, struct ls_stack_counters, other);
 	/* the daemon reads the counters as the first member of the per-CPU value */
 	t = find_struct(btf, "ls_pcpu");
 	assert_int_equal(btf_member_bit_offset(t, 0), 0);
@@ -79,6 +97,13 @@ static void test_layout(void **st)
 	/* 32 bytes + 8 bytes ring header = 40 bytes per record in the ring */
 	assert_int_equal(sizeof(struct ls_rec), 32);
 	assert_int_equal(sizeof(struct ls_capture_hdr), 32);
+	/* grown records stay 8-byte multiples (ring alignment), and no larger
+	 * than the flight recorder's slot (the wakeup record) */
+	assert_int_equal(sizeof(struct ls_rec_hrtimer), 80);
+	assert_int_equal(sizeof(struct ls_rec_ipi), 64);
+	assert_int_equal(sizeof(struct ls_rec_hrtimer) % 8, 0);
+	assert_int_equal(sizeof(struct ls_rec_ipi) % 8, 0);
+	assert_true(sizeof(struct ls_rec_hrtimer) <= sizeof(struct ls_rec_wakeup));
 	assert_int_equal(LS_V_MAX, 12);
 	assert_true(LS_K_VECTOR < LS_K_MAX);
 	/* the magic spells "LATSC1" in little-endian byte order */

@@ -81,18 +81,30 @@ static void span(struct fx *f, uint8_t kind, uint16_t cpu, uint64_t ts, uint64_t
 	ls_agg_add(f->a, &r);
 }
 
-static void timer_armed(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, int64_t armed,
-			uint32_t fn, uint32_t pid, uint8_t flags, uint32_t woken, const char *comm)
+/* A timer whose handler began at ts, now_lag after the base's clock read
+ * (record.h), having taken stack (LS_STACK_NONE, id + 1 or -errno). */
+static void timer_full(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, int64_t armed,
+		       int32_t now_lag, int32_t stack, uint32_t fn, uint32_t pid, uint8_t flags,
+		       uint32_t woken, const char *comm)
 {
 	struct ls_rec_hrtimer t = {
 		.h = { .ts = ts, .dur = 500, .key = fn, .pid = pid, .arg = woken,
 		       .cpu = cpu, .kind = LS_K_HRTIMER, .flags = flags },
-		.late = late, .soft_late = late, .armed = armed,
+		.late = late, .soft_late = late, .armed = armed, .now_lag = now_lag,
+		.stack = stack,
 	};
 
 	if (comm)
 		strncpy(t.comm, comm, sizeof(t.comm) - 1);
 	ls_agg_add(f->a, &t.h);
+}
+
+/* The tests' timers mostly begin 1 us into their interrupt (entry v + 1 us
+ * for a vector span at v), where the kernel read the clock at v. */
+static void timer_armed(struct fx *f, uint16_t cpu, uint64_t ts, int64_t late, int64_t armed,
+			uint32_t fn, uint32_t pid, uint8_t flags, uint32_t woken, const char *comm)
+{
+	timer_full(f, cpu, ts, late, armed, 1 * US, LS_STACK_NONE, fn, pid, flags, woken, comm);
 }
 
 /* A timer armed well before it was due (the normal case). */
@@ -214,6 +226,57 @@ static void test_armed_late(void **state)
 	assert_int_equal(f->s.v[3].len, 70 * US);
 	assert_true(f->s.v[3].flags & LS_WIN_ARMING_UNSEEN);
 	assert_int_equal(wstats(f).arming_unseen, 1);
+	fx_free(f);
+}
+
+/*
+ * A timer window starts at its expiry on CLOCK_MONOTONIC: the base's now
+ * (read once as the interrupt began) minus the lateness, not the handler's
+ * entry minus it: callbacks that ran before it in the same interrupt delay
+ * its entry, not its expiry. Without that now (LS_LAG_UNKNOWN) the start is
+ * the delivering span's start minus the lateness, flagged.
+ */
+static void test_timer_start(void **state)
+{
+	struct fx *f = fx_new(10, 32);
+	uint64_t v = T0 + 1000 * US;
+
+	(void)state;
+	/* the clock read at v + 2us; this callback entered 40us later, behind
+	 * a slow one: 30us late on the base's clock */
+	timer_full(f, 1, v + 42 * US, 30 * US, -SEC, 40 * US, LS_STACK_NONE, 0x1111, 7,
+		   LS_F_IN_VECTOR, 0, NULL);
+	span(f, LS_K_VECTOR, 1, v, 60 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 2);
+	assert_int_equal(f->s.v[0].start, v + 2 * US - 30 * US);
+	assert_int_equal(f->s.v[0].len, 28 * US); /* ends where the interrupt began */
+	assert_int_equal(f->s.v[0].flags & LS_WIN_START_APPROX, 0);
+	/* due only after the interrupt began (expired between its entry and
+	 * the clock read): no window */
+	timer_full(f, 1, v + 1001 * US, 1 * US, -SEC, 0, LS_STACK_NONE, 0x1111, 7,
+		   LS_F_IN_VECTOR, 0, NULL);
+	span(f, LS_K_VECTOR, 1, v + 1000 * US, 3 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 3);
+	assert_int_equal(f->s.v[2].src, LS_WS_VECTOR);
+	assert_int_equal(wstats(f).after_entry, 1);
+	/* the base's now unknown: the span's start - lateness, flagged */
+	timer_full(f, 1, v + 2042 * US, 30 * US, -SEC, LS_LAG_UNKNOWN, LS_STACK_NONE, 0x1111, 7,
+		   LS_F_IN_VECTOR, 0, NULL);
+	span(f, LS_K_VECTOR, 1, v + 2000 * US, 60 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(f->s.n, 5);
+	assert_int_equal(f->s.v[3].start, v + 2000 * US - 30 * US);
+	assert_int_equal(f->s.v[3].len, 30 * US);
+	assert_true(f->s.v[3].flags & LS_WIN_START_APPROX);
+	/* ... and undelivered: its entry - lateness */
+	timer_full(f, 1, v + 3042 * US, 30 * US, -SEC, LS_LAG_UNKNOWN, LS_STACK_NONE, 0x1111, 7,
+		   LS_F_IN_VECTOR, 0, NULL);
+	ls_windows_flush(f->w, UINT64_MAX);
+	assert_int_equal(f->s.n, 6);
+	assert_int_equal(f->s.v[5].start, v + 3012 * US);
+	assert_int_equal(f->s.v[5].len, 30 * US);
+	assert_int_equal(f->s.v[5].flags & (LS_WIN_START_APPROX | LS_WIN_NO_DELIVERY),
+			 LS_WIN_START_APPROX | LS_WIN_NO_DELIVERY);
+	assert_int_equal(wstats(f).start_approx, 2);
 	fx_free(f);
 }
 
@@ -387,8 +450,9 @@ static void test_undelivered(void **state)
 	span(f, LS_K_VECTOR, 0, T0 + 900 * US, 2 * US, LS_V_LOCAL_TIMER, 5, 0);
 	assert_int_equal(f->s.n, 2);
 	assert_true(f->s.v[0].flags & LS_WIN_NO_DELIVERY);
-	assert_int_equal(f->s.v[0].start, T0 + 80 * US);
-	assert_int_equal(f->s.v[0].len, 20 * US);
+	/* from the expiry (the base's now T0+99us - 20us) to the entry */
+	assert_int_equal(f->s.v[0].start, T0 + 79 * US);
+	assert_int_equal(f->s.v[0].len, 21 * US);
 	/* pending at the end of a capture: flushed */
 	ipi(f, 0, T0 + 2000 * US, 7 * US, 0xabcd, 1, 3);
 	assert_int_equal(f->s.n, 2);
@@ -582,6 +646,94 @@ static void test_hist_saturation_and_accuracy(void **state)
 
 /* Worst-N: longest first, equal lengths keep arrival order, shorter than
  * the N-th never enter. */
+/* A test double for the daemon's stack resolver: records what it was asked
+ * and gives one frame holding the stack field. */
+struct resolver {
+	unsigned calls;
+	int32_t stack;
+	uint64_t ns;
+};
+
+static void fake_resolve(void *ctx, int32_t stack, uint64_t ns, struct ls_win_stack *out)
+{
+	struct resolver *r = ctx;
+
+	r->calls++;
+	r->stack = stack;
+	r->ns = ns;
+	memset(out, 0, sizeof(*out));
+	if (stack <= 0) {
+		out->status = stack ? LS_WSS_FAILED : LS_WSS_BELOW;
+		out->err = -stack;
+		return;
+	}
+	out->status = LS_WSS_OK;
+	out->n = 1;
+	out->f[0].addr = (uint64_t)stack;
+	out->interrupted = -1;
+}
+
+/*
+ * Worst inferred irq-off windows get their stack from the resolver when
+ * they enter the list (the one of the record that started the window, with
+ * the time the handler took it); windows that do not enter are not
+ * resolved; exact windows have none; preempt-off entries have no room;
+ * offline (no resolver) it is unavailable.
+ */
+static void test_stacks(void **state)
+{
+	struct fx *f = fx_new(2, 8);
+	struct resolver rs = { 0 };
+	const struct ls_win_worst *ws;
+	uint64_t v = T0 + 1000 * US;
+
+	(void)state;
+	ls_windows_set_stack_fn(f->w, fake_resolve, &rs);
+	/* two timers in one interrupt: the longest one's stack is the window's */
+	timer_full(f, 0, v + 1 * US, 300 * US, -SEC, 1 * US, 6, 0x1111, 7, LS_F_IN_VECTOR, 0, NULL);
+	timer_full(f, 0, v + 2 * US, 200 * US, -SEC, 2 * US, 8, 0x2222, 7, LS_F_IN_VECTOR, 0, NULL);
+	span(f, LS_K_VECTOR, 0, v, 3 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(rs.calls, 1); /* the vector span is exact: not resolved */
+	assert_int_equal(rs.stack, 6);
+	assert_int_equal(rs.ns, v + 1 * US);
+	assert_int_equal(ls_windows_worst(f->w, 0, LS_K_IRQOFF, &ws), 2);
+	assert_int_equal(ws[0].w.src, LS_WS_TIMER);
+	assert_int_equal(ws[0].stack->status, LS_WSS_OK);
+	assert_int_equal(ws[0].stack->f[0].addr, 6);
+	assert_int_equal(ws[1].w.src, LS_WS_VECTOR);
+	assert_int_equal(ws[1].stack->status, LS_WSS_NONE);
+	/* an IPI that took no stack, longer than the vector: the resolver
+	 * says why (here: below the threshold) */
+	ipi(f, 0, v + 500 * US, 100 * US, 0xabcd, 1, 3);
+	span(f, LS_K_VECTOR, 0, v + 600 * US, 2 * US, LS_V_CALL_FUNCTION_SINGLE, 7, 0);
+	assert_int_equal(rs.calls, 2);
+	assert_int_equal(ls_windows_worst(f->w, 0, LS_K_IRQOFF, &ws), 2);
+	assert_int_equal(ws[1].w.src, LS_WS_IPI);
+	assert_int_equal(ws[1].stack->status, LS_WSS_BELOW);
+	/* too short for the list: not resolved, and the entries keep theirs */
+	timer_full(f, 0, v + 2001 * US, 20 * US, -SEC, 1 * US, 9, 0x1111, 7, LS_F_IN_VECTOR, 0,
+		   NULL);
+	span(f, LS_K_VECTOR, 0, v + 2000 * US, 2 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(rs.calls, 2);
+	assert_int_equal(ws[0].stack->f[0].addr, 6);
+	assert_ptr_not_equal(ws[0].stack, ws[1].stack);
+	/* preempt-off worst entries have no stack */
+	span(f, LS_K_SOFTIRQ, 0, v + 3000 * US, 10 * US, 3, 7, 0);
+	ls_windows_flush(f->w, UINT64_MAX);
+	assert_int_equal(ls_windows_worst(f->w, 0, LS_K_PREEMPTOFF, &ws), 1);
+	assert_null(ws[0].stack);
+	fx_free(f);
+
+	/* no resolver (offline analysis): unavailable, whatever the record says */
+	f = fx_new(2, 8);
+	timer_full(f, 0, v + 1 * US, 300 * US, -SEC, 1 * US, 6, 0x1111, 7, LS_F_IN_VECTOR, 0, NULL);
+	span(f, LS_K_VECTOR, 0, v, 3 * US, LS_V_LOCAL_TIMER, 7, 0);
+	assert_int_equal(ls_windows_worst(f->w, 0, LS_K_IRQOFF, &ws), 2);
+	assert_int_equal(ws[0].stack->status, LS_WSS_UNAVAILABLE);
+	assert_string_equal(ls_win_stack_status_name(LS_WSS_UNAVAILABLE), "unavailable");
+	fx_free(f);
+}
+
 static void test_worst_order(void **state)
 {
 	struct fx *f = fx_new(5, 8);
@@ -692,6 +844,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_nesting),
 		cmocka_unit_test(test_timer_batch),
+		cmocka_unit_test(test_timer_start),
+		cmocka_unit_test(test_stacks),
 		cmocka_unit_test(test_armed_late),
 		cmocka_unit_test(test_idle_exclusion),
 		cmocka_unit_test(test_clip_and_blocker),
