@@ -74,8 +74,9 @@ struct waiting_task {
 	uint64_t expiry;              /* LS_WF_TIMER: hard expiry, trace clock */
 	uint32_t culprit_pid, wflags;
 	int32_t prio, culprit_prio;   /* PRIO_UNKNOWN when not printed */
-	uint16_t waker_cpu, target_cpu; /* target: from sched_wakeup(_new) */
+	uint16_t waker_cpu, target_cpu; /* target: the CPU the wakeup picked */
 	uint8_t flags;                /* LS_F_* open on the waking CPU */
+	bool raced;                   /* switched out to sleep after waking */
 	char culprit_comm[COMM_LEN];
 };
 
