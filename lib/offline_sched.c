@@ -184,9 +184,11 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	if (ls_pair_comm_known(t.comm, t.comm_len))
 		ls_pair_copy_comm(comm, t.comm, t.comm_len);
 	w = ls_pmap_get(p->wakeups, t.pid);
+	p->wakeup_seen |= h == H_SCHED_WAKEUP;
 	if (h == H_SCHED_WAKEUP && w) {
 		if (target != NO_CPU && target != w->target_cpu)
 			set_target(p, w, target);
+		w->activated = true;
 		return;
 	}
 	if (h == H_SCHED_WAKEUP && p->waking_seen) {
@@ -209,6 +211,7 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	w->flags = (uint8_t)ls_pair_open_flags(c);
 	w->prio = t.prio;
 	w->culprit_prio = PRIO_UNKNOWN;
+	w->activated = h != H_SCHED_WAKING;
 	if (h == H_SCHED_WAKEUP_NEW)
 		w->wflags = LS_WF_NEW;
 	else if (ls_pair_hrtimer_woke(c, t.pid, comm, &expiry) && expiry)
@@ -302,14 +305,16 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	note_comm(&prev);
 	note_comm(&next);
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
-	/* prev switches out with a wakeup pending. Once, to sleep: the
-	 * wakeup raced with it going to sleep, and is measured. Otherwise it
-	 * ran since that wakeup without a switch-in we saw (woken while still
-	 * running, or ftrace lost the switch-in, as it does for some idle ->
-	 * task switches on 6.18): the wakeup is not recorded. bpf/sched.bpf.c
-	 * decides the same from the task's switch counts. */
+	/* prev switches out with a wakeup pending. Once, to sleep, before
+	 * its activation (sched_wakeup): the wakeup raced with it going to
+	 * sleep, and is measured. Otherwise it ran since that wakeup without
+	 * a switch-in we saw (woken while still running, or ftrace lost the
+	 * switch-in, as it does for some idle -> task switches on 6.18): the
+	 * wakeup is not recorded. bpf/sched.bpf.c decides the same from the
+	 * task's switch counts. A trace without sched_wakeup events cannot
+	 * tell activation: then the switch-out alone decides. */
 	if (prev.pid && (w = ls_pmap_get(p->wakeups, prev.pid))) {
-		if (!w->raced && prev_sleeps(ev)) {
+		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev)) {
 			w->raced = true;
 			p->st.wakeup_raced++;
 		} else {
