@@ -308,6 +308,11 @@ int main(int argc, char **argv)
 			   d.tracer.stack_stats_fd, d.tracer.ncpus, d.cfg.stack_entries,
 			   d.cfg.stack_threshold_ns, &d.ksyms))
 		goto out;
+	for (unsigned i = 0; i < d.tracer.nprogs; i++)
+		if (d.tracer.progs[i].attached &&
+		    (err = ls_stacks_add_prog(&d.stacks, d.tracer.progs[i].fd, d.tracer.progs[i].name)))
+			log_warn("program %s: where it was JIT-compiled: %s (its frames in stacks "
+				 "stay unnamed)", d.tracer.progs[i].name, strerror(-err));
 	ls_windows_set_stack_fn(ls_agg_windows(d.agg), ls_stacks_resolve, &d.stacks);
 	d.per_cpu = calloc(d.tracer.ncpus, sizeof(*d.per_cpu));
 	d.drops_cpu = calloc(d.tracer.ncpus, sizeof(*d.drops_cpu));

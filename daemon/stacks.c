@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +51,75 @@ void ls_stacks_free(struct ls_stacks *s)
 		free(s->slot[i].ip);
 	free(s->slot);
 	s->slot = NULL;
+	free(s->jit);
+	s->jit = NULL;
+	s->njit = 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct ls_jit_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int ls_stacks_add_prog(struct ls_stacks *s, int fd, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info), n;
+	uint64_t *addr = NULL;
+	uint32_t *flen = NULL;
+	struct ls_jit_range *v;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	n = info.nr_jited_ksyms;
+	if (!n || n != info.nr_jited_func_lens)
+		return 0; /* not JIT-compiled */
+	addr = calloc(n, sizeof(*addr));
+	flen = calloc(n, sizeof(*flen));
+	v = realloc(s->jit, (s->njit + n) * sizeof(*v));
+	if (!addr || !flen || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	s->jit = v;
+	memset(&info, 0, sizeof(info));
+	info.nr_jited_ksyms = n;
+	info.jited_ksyms = (uint64_t)(uintptr_t)addr;
+	info.nr_jited_func_lens = n;
+	info.jited_func_lens = (uint64_t)(uintptr_t)flen;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n && i < info.nr_jited_ksyms; i++)
+		s->jit[s->njit++] = (struct ls_jit_range){ addr[i], flen[i], name };
+	qsort(s->jit, s->njit, sizeof(*s->jit), by_start);
+out:
+	free(addr);
+	free(flen);
+	return err;
+}
+
+/* One of our programs' functions holding addr, or NULL. */
+static const struct ls_jit_range *own_prog(const struct ls_stacks *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->njit;
+
+	while (lo < hi) { /* first range starting after addr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->jit[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && addr - s->jit[lo - 1].start < s->jit[lo - 1].len)
+		return &s->jit[lo - 1];
+	return NULL;
 }
 
 /* The stack field of a record and when its handler took it. */
@@ -146,29 +216,43 @@ void ls_stacks_tick(struct ls_stacks *s, uint64_t now_ns)
 		sweep_orphans(s);
 }
 
-/* BPF glue between the tracepoint and bpf_get_stackid: the program itself
- * (unknown, or another program's symbol), bpf_trace_run*, the traceiter. */
-static bool glue(const char *name)
+/* BPF glue between the tracepoint and bpf_get_stackid: our program,
+ * bpf_trace_run*, the traceiter. */
+static bool glue(const struct ls_stacks *s, const struct ls_ksyms *ks, uint64_t addr)
 {
-	return !name || !strncmp(name, "bpf_prog_", 9) || !strncmp(name, "bpf_trace_run", 13) ||
-	       !strncmp(name, "__bpf_trace_", 12) || !strncmp(name, "__traceiter_", 12);
+	const char *name = ls_ksyms_lookup(ks, addr, NULL);
+
+	if (own_prog(s, addr))
+		return true;
+	return name && (!strncmp(name, "bpf_trace_run", 13) || !strncmp(name, "__bpf_trace_", 12) ||
+			!strncmp(name, "__traceiter_", 12));
+}
+
+static void symbolize(const struct ls_stacks *s, const struct ls_ksyms *ks, uint64_t addr,
+		      char *buf, size_t len)
+{
+	const struct ls_jit_range *p = own_prog(s, addr);
+
+	if (p)
+		snprintf(buf, len, "bpf_prog_%s+0x%llx", p->name,
+			 (unsigned long long)(addr - p->start));
+	else
+		ls_ksyms_format(ks, addr, buf, len);
 }
 
 /* Keep the frames from the interrupt path on, symbolized; mark where the
  * interrupted context begins: after x86's entry stub (asm_sysvec_*,
  * asm_common_interrupt), whose frame sits on the interrupted stack. */
-static void format(const struct ls_ksyms *ks, const uint64_t *ip, unsigned nip,
-		   struct ls_win_stack *out)
+static void format(const struct ls_stacks *s, const struct ls_ksyms *ks, const uint64_t *ip,
+		   unsigned nip, struct ls_win_stack *out)
 {
 	unsigned first = 0, i;
 	int entry = -1;
 
-	if (ks) {
-		while (first < nip && glue(ls_ksyms_lookup(ks, ip[first], NULL)))
-			first++;
-		if (first == nip) /* nothing known: keep everything */
-			first = 0;
-	}
+	while (first < nip && glue(s, ks, ip[first]))
+		first++;
+	if (first == nip) /* nothing but glue?: keep everything */
+		first = 0;
 	for (i = first; i < nip && entry < 0; i++) {
 		const char *n = ls_ksyms_lookup(ks, ip[i], NULL);
 
@@ -178,7 +262,7 @@ static void format(const struct ls_ksyms *ks, const uint64_t *ip, unsigned nip,
 	out->n = 0;
 	for (i = first; i < nip && out->n < LS_WIN_STACK_FRAMES; i++, out->n++) {
 		out->f[out->n].addr = ip[i];
-		ls_ksyms_format(ks, ip[i], out->f[out->n].sym, sizeof(out->f[out->n].sym));
+		symbolize(s, ks, ip[i], out->f[out->n].sym, sizeof(out->f[out->n].sym));
 	}
 	out->more = nip - first - out->n;
 	out->interrupted = entry < 0 || entry + 1 > LS_WIN_STACK_FRAMES ? -1 : (int8_t)(entry + 1);
@@ -233,7 +317,7 @@ void ls_stacks_resolve(void *ctx, int32_t stack, uint64_t stack_ns, struct ls_wi
 	}
 	for (n = 0; n < LS_STACK_DEPTH && sl->ip[n]; n++)
 		;
-	format(s->ksyms ? *s->ksyms : NULL, sl->ip, n, out);
+	format(s, s->ksyms ? *s->ksyms : NULL, sl->ip, n, out);
 }
 
 static void add_u64(json_object *o, const char *k, uint64_t v)

@@ -27,6 +27,14 @@
 struct ls_ksyms;
 struct ls_stack_slot;
 
+/* One of latscope's own JIT-compiled programs (functions): frames in it
+ * are the BPF glue above bpf_get_stackid. */
+struct ls_jit_range {
+	uint64_t start;
+	uint32_t len;
+	const char *name;   /* the program's, static */
+};
+
 struct ls_stacks {
 	int fd;                   /* the stack map; -1: stacks off */
 	int stats_fd;             /* per-CPU counters of the BPF side */
@@ -35,6 +43,8 @@ struct ls_stacks {
 	uint64_t threshold_ns;
 	struct ls_ksyms *const *ksyms; /* the daemon's current table */
 	struct ls_stack_slot *slot;    /* per id */
+	struct ls_jit_range *jit;      /* sorted by start */
+	unsigned njit;
 	unsigned ticks;
 	/* counters for status */
 	uint64_t named;           /* records naming an id */
@@ -49,6 +59,8 @@ struct ls_stacks {
 int ls_stacks_init(struct ls_stacks *s, int fd, int stats_fd, int ncpus, unsigned entries,
 		   uint64_t threshold_ns, struct ls_ksyms *const *ksyms);
 void ls_stacks_free(struct ls_stacks *s);
+/* Learn where the loaded program (fd) was JIT-compiled; 0 or -errno. */
+int ls_stacks_add_prog(struct ls_stacks *s, int fd, const char *name);
 /* Every record as it is drained: notes the stack id it names. */
 void ls_stacks_note(struct ls_stacks *s, const struct ls_rec *r);
 /* The windows' stack resolver (ls_win_stack_fn); ctx is the ls_stacks. */

@@ -83,7 +83,7 @@ struct ls_ksyms *ls_ksyms_load(const char *path)
 {
 	struct ls_ksyms *ks = calloc(1, sizeof(*ks));
 	FILE *f = fopen(path ? path : "/proc/kallsyms", "re");
-	char line[512], name[256], type;
+	char line[512], name[256], mod[64], type;
 	unsigned long long addr;
 	int nonzero = 0, err = 0;
 
@@ -92,10 +92,13 @@ struct ls_ksyms *ls_ksyms_load(const char *path)
 		goto fail;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		mod[0] = '\0';
+		if (sscanf(line, "%llx %c %255s %63s", &addr, &type, name, mod) < 3)
 			continue;
-		/* functions only: timers and callbacks point at text */
-		if (type != 't' && type != 'T')
+		/* functions only: timers and callbacks point at text; not BPF
+		 * programs, which come and go without a trace in /proc/modules
+		 * (a stale name would be another program's) */
+		if ((type != 't' && type != 'T') || !strcmp(mod, "[bpf]"))
 			continue;
 		nonzero |= addr != 0;
 		if (add(ks, addr, name)) {

@@ -30,6 +30,7 @@ static void test_lookup(void **st)
 			    "ffffffff81000100 t tick_nohz_handler\n"
 			    "ffffffff81000150 d some_data\n"
 			    "ffffffffc0001000 t kvm_timer_fn\t[kvm]\n"
+			    "ffffffffc0002000 t bpf_prog_6deef7357e7b4530_sd_fw_egress\t[bpf]\n"
 			    "garbage line\n");
 	struct ls_ksyms *ks = ls_ksyms_load(p);
 	uint64_t off = 99;
@@ -49,6 +50,8 @@ static void test_lookup(void **st)
 	/* in the gap between image and module text (e.g. a BPF program loaded
 	 * since): not the image's last function + 1 GiB */
 	assert_null(ls_ksyms_lookup(ks, 0xffffffffc0000800ull, &off));
+	/* BPF programs are not kept: they come and go unseen */
+	assert_string_equal(ls_ksyms_lookup(ks, 0xffffffffc0002010ull, &off), "kvm_timer_fn");
 	assert_int_equal(ls_ksyms_addr(ks, "hrtimer_wakeup"), 0xffffffff81000200ull);
 	assert_int_equal(ls_ksyms_addr(ks, "some_data"), 0);
 	assert_string_equal(ls_ksyms_format(ks, 0xffffffff81000200ull, buf, sizeof(buf)),
