@@ -118,6 +118,9 @@ json_object *ls_report_record(const union ls_rec_any *r, uint64_t t0_ns)
 		if (r->hrtimer.armed != LS_ARMED_UNKNOWN)
 			json_object_object_add(o, "armed_ns",
 					       json_object_new_int64(r->hrtimer.armed));
+		if (r->hrtimer.now_lag != LS_LAG_UNKNOWN)
+			json_object_object_add(o, "now_lag_ns",
+					       json_object_new_int(r->hrtimer.now_lag));
 		if (h->arg)
 			json_object_object_add(o, "woken", task_obj(h->arg, r->hrtimer.comm));
 		break;
