@@ -74,7 +74,7 @@ bench: all
 	@bash bench/sched.sh $(BUILD)
 
 # --- BPF: one object per concern, linked into one, then a skeleton ---------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/latscope/record.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/latscope/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # ipi.bpf.c needs atomic exchange and fetch-and-add with result (BPF v3).

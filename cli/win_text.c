@@ -165,7 +165,8 @@ void win_print_status(json_object *status)
 void win_print_stacks(json_object *s)
 {
 	json_object *k = jget(s, "kernel", json_type_object);
-	char t[32];
+	uint64_t calls;
+	char t[32], a[32], m[32];
 
 	if (!s || !k)
 		return;
@@ -173,10 +174,16 @@ void win_print_stacks(json_object *s)
 		printf("%-11s off (stack_threshold = 0)\n", "stacks");
 		return;
 	}
+	calls = u64_of(k, "taken") + u64_of(k, "collision") + u64_of(k, "fault") +
+		u64_of(k, "other");
 	printf("%-11s timers/IPIs >= %s late: %llu taken, failed: %llu collisions, %llu faults, "
 	       "%llu other; %llu read, %llu lost\n", "stacks",
 	       ls_fmt_ns(u64_of(s, "threshold_ns"), t, sizeof(t)),
 	       (unsigned long long)u64_of(k, "taken"), (unsigned long long)u64_of(k, "collision"),
 	       (unsigned long long)u64_of(k, "fault"), (unsigned long long)u64_of(k, "other"),
 	       (unsigned long long)u64_of(s, "read"), (unsigned long long)u64_of(s, "lost"));
+	if (calls)
+		printf("%-11s each call spent %s on average (at most %s) inside the late handler\n", "",
+		       ls_fmt_ns(u64_of(k, "ns") / calls, a, sizeof(a)),
+		       ls_fmt_ns(u64_of(k, "max_ns"), m, sizeof(m)));
 }

@@ -29,6 +29,25 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The map's entries are read into LS_STACK_DEPTH frames: a BPF object
+ * built with another depth would overrun them. */
+static bool value_size_ok(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		log_err("stack map: %s", strerror(errno));
+		return false;
+	}
+	if (info.value_size != LS_STACK_DEPTH * sizeof(uint64_t)) {
+		log_err("stack map entries of %u bytes, expected %zu: BPF object and daemon "
+			"built apart", info.value_size, LS_STACK_DEPTH * sizeof(uint64_t));
+		return false;
+	}
+	return true;
+}
+
 int ls_stacks_init(struct ls_stacks *s, int fd, int stats_fd, int ncpus, unsigned entries,
 		   uint64_t threshold_ns, struct ls_ksyms *const *ksyms)
 {
@@ -40,6 +59,8 @@ int ls_stacks_init(struct ls_stacks *s, int fd, int stats_fd, int ncpus, unsigne
 	s->ksyms = ksyms;
 	if (fd < 0)
 		return 0;
+	if (!value_size_ok(fd))
+		return -EINVAL;
 	s->entries = entries;
 	s->slot = calloc(entries, sizeof(*s->slot));
 	return s->slot ? 0 : -ENOMEM;
@@ -340,6 +361,9 @@ json_object *ls_stacks_status(const struct ls_stacks *s)
 			sum.collision += pc[c].collision;
 			sum.fault += pc[c].fault;
 			sum.other += pc[c].other;
+			sum.ns += pc[c].ns;
+			if (pc[c].max_ns > sum.max_ns)
+				sum.max_ns = pc[c].max_ns;
 		}
 	}
 	free(pc);
@@ -348,6 +372,8 @@ json_object *ls_stacks_status(const struct ls_stacks *s)
 	add_u64(k, "collision", sum.collision);
 	add_u64(k, "fault", sum.fault);
 	add_u64(k, "other", sum.other);
+	add_u64(k, "ns", sum.ns);
+	add_u64(k, "max_ns", sum.max_ns);
 	json_object_object_add(o, "kernel", k);
 	add_u64(o, "named", s->named);
 	add_u64(o, "stale_names", s->stale_names);

@@ -10,9 +10,11 @@
 
 #include <linux/types.h>
 
-/* Frames a stack map entry holds: the interrupt path and the BPF glue above
- * the tracepoint take about 10, the rest is the interrupted context. */
-#define LS_STACK_DEPTH 32
+/* Frames a stack map entry holds: the BPF glue above the tracepoint takes
+ * 2-3 and the interrupt path about 5; the rest is the interrupted context
+ * (the daemon keeps 16 past the glue). Fewer frames did not make the call
+ * cheaper here (docs/windows.md, "Stacks"). */
+#define LS_STACK_DEPTH 20
 
 /* Per CPU (BPF_MAP_TYPE_PERCPU_ARRAY ls_stack_stats, one slot). */
 struct ls_stack_counters {
@@ -20,6 +22,8 @@ struct ls_stack_counters {
 	__u64 collision; /* -EEXIST: the bucket held another stack */
 	__u64 fault;     /* -EFAULT: the unwinder found no stack */
 	__u64 other;     /* any other error */
+	__u64 ns;        /* time spent in the calls, all outcomes */
+	__u64 max_ns;    /* the longest call */
 };
 
 #endif

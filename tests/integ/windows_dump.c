@@ -8,8 +8,10 @@
  * LS_WIN_* bits.
  *
  * windows_dump --hrtimer TID CAPTURE: instead, the hrtimer expiries that
- * woke thread TID: cpu ts_ns late_ns armed_ns pid (armed as in record.h,
- * LS_ARMED_UNKNOWN printed as "unknown"; pid = the task interrupted).
+ * woke thread TID: cpu ts_ns late_ns armed_ns pid expiry_ns (armed as in
+ * record.h, LS_ARMED_UNKNOWN printed as "unknown"; pid = the task
+ * interrupted; expiry on CLOCK_MONOTONIC: ts - now_lag - late, "unknown"
+ * without now_lag).
  * Exit 2 on a bad capture.
  */
 #include <stdio.h>
@@ -68,9 +70,14 @@ int main(int argc, char **argv)
 			printf("%u %llu %lld ", r.h.cpu, (unsigned long long)r.h.ts,
 			       (long long)r.hrtimer.late);
 			if (r.hrtimer.armed == LS_ARMED_UNKNOWN)
-				printf("unknown %u\n", r.h.pid);
+				printf("unknown %u ", r.h.pid);
 			else
-				printf("%lld %u\n", (long long)r.hrtimer.armed, r.h.pid);
+				printf("%lld %u ", (long long)r.hrtimer.armed, r.h.pid);
+			if (r.hrtimer.now_lag == LS_LAG_UNKNOWN)
+				printf("unknown\n");
+			else
+				printf("%lld\n", (long long)r.h.ts - r.hrtimer.now_lag -
+				       (long long)r.hrtimer.late);
 		}
 	}
 	ls_agg_flush(a, UINT64_MAX);

@@ -84,6 +84,7 @@ static void test_rec_matches_bpf(void **st)
 	assert_int_equal(t->size, sizeof(struct ls_stack_counters));
 	CHECK_FIELD(btf, t, struct ls_stack_counters, collision);
 	CHECK_FIELD(btf, t, struct ls_stack_counters, other);
+	CHECK_FIELD(btf, t, struct ls_stack_counters, max_ns);
 	/* the daemon reads the counters as the first member of the per-CPU value */
 	t = find_struct(btf, "ls_pcpu");
 	assert_int_equal(btf_member_bit_offset(t, 0), 0);
