@@ -61,12 +61,13 @@ static void flags_text(json_object *w, char *buf, size_t len)
 {
 	json_object *v;
 
-	snprintf(buf, len, "%s%s%s%s",
+	snprintf(buf, len, "%s%s%s%s%s",
 		 (v = jget(w, "inferred", json_type_boolean)) && json_object_get_boolean(v) ?
 		 "inferred" : "exact",
 		 jget(w, "clipped", json_type_boolean) ? ",clipped" : "",
 		 jget(w, "delivery_unseen", json_type_boolean) ? ",undelivered" : "",
-		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "");
+		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "",
+		 jget(w, "restored", json_type_boolean) ? ",restored" : "");
 }
 
 static int print_kind(json_object *k, size_t ki, uint64_t now)

@@ -151,7 +151,8 @@ void ls_state_save_syms(struct ls_wbuf *w, const struct ls_state *s)
 		put_u64(w, 0);
 		return;
 	}
-	qsort(ks.v, ks.n, sizeof(*ks.v), by_u32);
+	if (ks.n)
+		qsort(ks.v, ks.n, sizeof(*ks.v), by_u32);
 	n_off = w->len;
 	put_u64(w, 0);
 	for (size_t i = 0; i < ks.n; i++) {

@@ -285,9 +285,14 @@ int ls_state_load_windows(struct ls_rbuf *r, struct ls_state *s, struct ls_state
 			c.skipped_unknown += skip == SKIP_UNKNOWN;
 			continue;
 		}
-		c.story_cut += c.e.nstory > o.flight;
-		if (ls_windows_restore_worst(win, &c.e) < 0)
+		switch (ls_windows_restore_worst(win, &c.e)) {
+		case 1:
+			c.story_cut += c.e.nstory > o.flight;
+			break;
+		case -1:
 			rc = LS_STATE_NOMEM;
+			break;
+		}
 	}
 	free(c.e.story);
 	if (rc)
@@ -429,6 +434,7 @@ static int get_log(struct ls_rbuf *r, struct ls_state *s, struct intr_load *c, u
 			l->keys[l->nkeys++] = k;
 		} else {
 			fold_other(&l->other, &k);
+			l->other.sender = LS_INTR_NO_SENDER; /* as the live log has it */
 			c->folded++;
 		}
 		if (__builtin_add_overflow(sum, k.count, &sum))
@@ -436,8 +442,10 @@ static int get_log(struct ls_rbuf *r, struct ls_state *s, struct intr_load *c, u
 	}
 	if (!get_key(r, &k, true))
 		return ls_state_invalid(m, "isolated: CPU %u, `other` out of range", *cpu);
-	fold_other(&l->other, &k);
-	l->other.sender = LS_INTR_NO_SENDER;
+	if (l->other.count) /* causes were folded into it above */
+		fold_other(&l->other, &k);
+	else
+		l->other = k;
 	if (__builtin_add_overflow(sum, k.count, &sum) || sum != l->total)
 		return ls_state_invalid(m, "isolated: CPU %u, causes do not add up to its %llu "
 					"interruptions", *cpu, (unsigned long long)l->total);
