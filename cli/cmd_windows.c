@@ -97,8 +97,11 @@ static int print_kind(json_object *k, size_t ki, uint64_t now)
 		flags_text(w, e, sizeof(e));
 		table_add(t, "%zu", i + 1);
 		table_add(t, "%s", ls_fmt_ns(len, a, sizeof(a)));
-		table_add(t, "%s ago", now > start + len ? ls_fmt_ns(now - start - len, b, sizeof(b))
-							 : "0ns");
+		if (jget(w, "earlier_boot", json_type_boolean)) /* another boot's clock */
+			table_add(t, "earlier boot");
+		else
+			table_add(t, "%s ago", now > start + len ?
+				  ls_fmt_ns(now - start - len, b, sizeof(b)) : "0ns");
 		table_add(t, "%s", e);
 		table_add(t, "%s", win_cause(w, c, sizeof(c)));
 		table_add(t, "%s", win_task(jget(w, "task", json_type_object), d, sizeof(d)));

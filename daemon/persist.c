@@ -131,14 +131,16 @@ static void restore(struct ls_daemon *d, size_t max_series)
 	struct ls_state_msg m = { 0 };
 	struct ls_win_opts wo;
 	struct ls_cpuset iso;
+	char boot[40];
 	int ncpus = libbpf_num_possible_cpus();
 	struct ls_state_limits lim = {
 		.max_series = max_series, .ncpus = ncpus > 0 ? (uint32_t)ncpus : 0,
-		.win = &wo, .isolated = &iso, .ksyms = d->ksyms,
+		.win = &wo, .isolated = &iso, .ksyms = d->ksyms, .boot_id = boot,
 	};
 	struct ls_state s;
 	int rc;
 
+	read_boot_id(boot, sizeof(boot));
 	ls_windows_get_opts(w, &wo);
 	ls_windows_get_isolated(w, &iso);
 	rc = ls_state_load(p->path, &lim, &s, &m);

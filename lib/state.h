@@ -63,6 +63,9 @@ struct ls_state_limits {
 				       * restored; NULL: none */
 	const struct ls_ksyms *ksyms; /* this boot's kernel symbols, to rebase
 				       * saved kernel addresses; NULL: kept */
+	const char *boot_id;          /* this boot's: windows saved on another
+				       * are flagged LS_WIN_EARLIER_BOOT (NULL:
+				       * unknown, none flagged) */
 };
 
 /* What a decode restored beyond the aggregator's series (for the log and

@@ -249,6 +249,11 @@ static int get_entry(struct ls_rbuf *r, struct ls_state *s, struct win_load *c, 
 		}
 	}
 	ls_win_kaddrs(x, rekey, s);
+	/* its times cannot be compared with this boot's (the meta section,
+	 * first in a file, said where it was saved) */
+	if (s->lim->boot_id && s->lim->boot_id[0] && s->boot_id[0] &&
+	    strcmp(s->lim->boot_id, s->boot_id))
+		x->flags |= LS_WIN_EARLIER_BOOT;
 	if (s->lim->ncpus && cpu >= s->lim->ncpus)
 		*skip = SKIP_CPU;
 	else if (!known_window(x))

@@ -60,8 +60,10 @@ enum ls_win_ctx {
 #define LS_WIN_ARMING_UNSEEN (1u << 3) /* timer: when it was armed is unknown,
 					* so it may have been armed late */
 #define LS_WIN_RESTORED    (1u << 4) /* from an earlier run, restored from the
-				      * state file (its times are that run's
-				      * boot's CLOCK_MONOTONIC) */
+				      * state file */
+#define LS_WIN_EARLIER_BOOT (1u << 5) /* restored from a run on an earlier
+				       * boot: its times are that boot's
+				       * CLOCK_MONOTONIC, not this one's */
 
 #define LS_PID_UNKNOWN 0xffffffffu
 #define LS_CTX_VEC_UNKNOWN 0xff

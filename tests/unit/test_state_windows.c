@@ -167,11 +167,17 @@ static struct ls_agg *sample(unsigned worst, unsigned flight, int iters)
 	return a;
 }
 
-static void encode(struct ls_agg *a, unsigned char **buf, size_t *len)
+static void encode_on(const char *boot, struct ls_agg *a, unsigned char **buf, size_t *len)
 {
 	struct ls_state s = { .agg = a, .ncpus = NCPUS, .version = "0.1.0" };
 
+	snprintf(s.boot_id, sizeof(s.boot_id), "%s", boot);
 	assert_int_equal(ls_state_encode(&s, (void **)buf, len), LS_STATE_OK);
+}
+
+static void encode(struct ls_agg *a, unsigned char **buf, size_t *len)
+{
+	encode_on("boot-A", a, buf, len);
 }
 
 struct limits {
@@ -425,6 +431,51 @@ static void test_new_windows_compete(void **st)
 	assert_true(e[0].w.len == longest + 1 && (e[0].w.flags & LS_WIN_RESTORED));
 	free(buf);
 	release(&r);
+	ls_agg_free(a);
+}
+
+/* Windows saved on another boot are flagged: their times are that boot's
+ * clock (the flag is saved with them: they stay from an earlier boot). */
+static void test_earlier_boot(void **st)
+{
+	struct ls_agg *a = sample(2, 4, 10);
+	struct limits L = limits(2, 4, NCPUS, ISO_CPU, NULL);
+	const struct ls_win_worst *e;
+	struct ls_state r;
+	struct ls_state_msg m;
+	unsigned char *buf;
+	size_t len;
+	char *v;
+
+	(void)st;
+	encode(a, &buf, &len);
+	L.l.boot_id = "boot-A";
+	assert_int_equal(decode(buf, len, &L, &r, &m), LS_STATE_OK);
+	assert_int_equal(nworst(r.agg, 0, LS_K_IRQOFF, &e), 2);
+	assert_false(e[0].w.flags & LS_WIN_EARLIER_BOOT);
+	release(&r);
+	L.l.boot_id = "boot-B";
+	assert_int_equal(decode(buf, len, &L, &r, &m), LS_STATE_OK);
+	for (uint32_t cpu = 0; cpu < NCPUS; cpu++)
+		for (uint32_t kind = LS_K_IRQOFF; kind <= LS_K_PREEMPTOFF; kind++) {
+			unsigned n = nworst(r.agg, cpu, kind, &e);
+
+			assert_int_equal(n, 2);
+			for (unsigned i = 0; i < n; i++)
+				assert_true(e[i].w.flags & LS_WIN_EARLIER_BOOT);
+		}
+	v = view(ls_report_windows(r.agg, NCPUS, 0, LS_K_IRQOFF, 1));
+	assert_non_null(strstr(v, "\"earlier_boot\": true"));
+	free(v);
+	/* saved again on boot B and restored there: still from boot A */
+	free(buf);
+	encode_on("boot-B", r.agg, &buf, &len);
+	release(&r);
+	assert_int_equal(decode(buf, len, &L, &r, &m), LS_STATE_OK);
+	assert_int_equal(nworst(r.agg, 1, LS_K_PREEMPTOFF, &e), 2);
+	assert_true(e[1].w.flags & LS_WIN_EARLIER_BOOT);
+	release(&r);
+	free(buf);
 	ls_agg_free(a);
 }
 
@@ -783,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_fit_smaller_daemon),
 		cmocka_unit_test(test_new_windows_compete),
+		cmocka_unit_test(test_earlier_boot),
 		cmocka_unit_test(test_rebase_symbols),
 		cmocka_unit_test(test_damaged_bytes),
 		cmocka_unit_test(test_truncated_sections),
