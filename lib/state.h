@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include "latscope/record.h"
 #include "agg.h"
-#include "isolation.h"
+#include "cpuset.h"
 #include "ksyms.h"
 #include "windows.h"
 
