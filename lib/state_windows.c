@@ -26,14 +26,27 @@ static const uint32_t kinds[] = { LS_K_IRQOFF, LS_K_PREEMPTOFF };
 #define NKINDS 2
 #define NSCALARS 9 /* the ls_win_stats counters that are not per source */
 
+/* The ls_win_stats counters that are not per source, in file order. */
+static void scalars_of(struct ls_win_stats *st, uint64_t *v[NSCALARS])
+{
+	uint64_t *p[NSCALARS] = {
+		&st->batched, &st->soft_timers, &st->armed_late, &st->arming_unseen,
+		&st->migrated_wakeups, &st->no_delivery, &st->queue_full, &st->stale,
+		&st->alloc_failures,
+	};
+
+	memcpy(v, p, sizeof(p));
+}
+
 /* --- windows: save ------------------------------------------------------ */
 
 static void put_stats(struct ls_wbuf *w, const struct ls_windows *win)
 {
 	struct ls_win_stats st;
-	uint64_t v[NSCALARS];
+	uint64_t *v[NSCALARS];
 
 	ls_windows_get_stats(win, &st);
+	scalars_of(&st, v);
 	put_u32(w, LS_WS_MAX);
 	put_u32(w, ls_windows_exact_mask(win));
 	for (int i = 0; i < LS_WS_MAX; i++) {
@@ -43,20 +56,10 @@ static void put_stats(struct ls_wbuf *w, const struct ls_windows *win)
 		put_u64(w, st.contradicted[i]);
 		put_u64(w, st.superseded[i]);
 	}
-	/* the order is the file's: get_stats() reads them back in it */
-	v[0] = st.batched;
-	v[1] = st.soft_timers;
-	v[2] = st.armed_late;
-	v[3] = st.arming_unseen;
-	v[4] = st.migrated_wakeups;
-	v[5] = st.no_delivery;
-	v[6] = st.queue_full;
-	v[7] = st.stale;
-	v[8] = st.alloc_failures;
 	put_u32(w, NSCALARS);
 	put_u32(w, 0);
 	for (int i = 0; i < NSCALARS; i++)
-		put_u64(w, v[i]);
+		put_u64(w, *v[i]);
 }
 
 static void put_entry(struct ls_wbuf *w, const struct ls_win_worst *e)
@@ -121,13 +124,10 @@ static int get_stats(struct ls_rbuf *r, struct ls_windows *win, struct ls_state_
 {
 	struct ls_win_stats st = { 0 };
 	uint32_t nsrc = get_u32(r), mask = get_u32(r), nscalars;
-	uint64_t *scalars[NSCALARS] = {
-		&st.batched, &st.soft_timers, &st.armed_late, &st.arming_unseen,
-		&st.migrated_wakeups, &st.no_delivery, &st.queue_full, &st.stale,
-		&st.alloc_failures,
-	};
+	uint64_t *scalars[NSCALARS];
 	unsigned dropped = 0;
 
+	scalars_of(&st, scalars);
 	if ((uint64_t)nsrc * 40 > rb_left(r))
 		return ls_state_invalid(m, "windows: %u sources do not fit", nsrc);
 	for (uint32_t i = 0; i < nsrc; i++) {
