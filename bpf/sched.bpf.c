@@ -163,6 +163,21 @@ static __always_inline __u64 timer_expiry(struct ls_pcpu *pc, __u32 pid)
 	return 0;
 }
 
+/* Everything a wakeup notes when it starts (w->expiry already set); the
+ * clock last, so the program's own work is not part of the latency. */
+static __always_inline void start_wakeup(struct ls_pcpu *pc, struct ls_wakeup_pending *w,
+					 struct task_struct *p, __u32 wflags)
+{
+	w->wflags = wflags;
+	w->waker_cpu = bpf_get_smp_processor_id();
+	w->nvcsw = p->nvcsw;
+	w->nivcsw = p->nivcsw;
+	w->flags = ls_open_flags(pc);
+	set_class(w, p);
+	set_target(w, p, task_cpu(p));
+	w->ts = bpf_ktime_get_ns();
+}
+
 SEC("tp_btf/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *p)
 {
@@ -183,14 +198,7 @@ int BPF_PROG(sched_waking, struct task_struct *p)
 	if (w->ts && (wp = wpcpu()))
 		wp->st.superseded++;
 	w->expiry = timer_expiry(pc, p->pid);
-	w->wflags = w->expiry ? LS_WF_TIMER : 0;
-	w->waker_cpu = bpf_get_smp_processor_id();
-	w->nvcsw = p->nvcsw;
-	w->nivcsw = p->nivcsw;
-	w->flags = ls_open_flags(pc);
-	set_class(w, p);
-	set_target(w, p, task_cpu(p));
-	w->ts = bpf_ktime_get_ns();
+	start_wakeup(pc, w, p, w->expiry ? LS_WF_TIMER : 0);
 	return 0;
 }
 
@@ -229,15 +237,8 @@ int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 		pc->c.unpaired[LS_K_WAKEUP]++;
 		return 0;
 	}
-	w->wflags = LS_WF_NEW;
 	w->expiry = 0;
-	w->waker_cpu = bpf_get_smp_processor_id();
-	w->nvcsw = p->nvcsw;
-	w->nivcsw = p->nivcsw;
-	w->flags = ls_open_flags(pc);
-	set_class(w, p);
-	set_target(w, p, task_cpu(p));
-	w->ts = bpf_ktime_get_ns();
+	start_wakeup(pc, w, p, LS_WF_NEW);
 	return 0;
 }
 

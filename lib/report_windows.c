@@ -118,9 +118,6 @@ json_object *ls_report_record(const union ls_rec_any *r, uint64_t t0_ns)
 		if (r->hrtimer.armed != LS_ARMED_UNKNOWN)
 			json_object_object_add(o, "armed_ns",
 					       json_object_new_int64(r->hrtimer.armed));
-		if (r->hrtimer.now_lag != LS_LAG_UNKNOWN)
-			json_object_object_add(o, "now_lag_ns",
-					       json_object_new_int(r->hrtimer.now_lag));
 		if (h->arg)
 			json_object_object_add(o, "woken", task_obj(h->arg, r->hrtimer.comm));
 		break;
@@ -277,6 +274,10 @@ static json_object *window_obj(const struct ls_window *w, const union ls_rec_any
 		add_bool(o, "arming_unseen", true);
 	if (w->flags & LS_WIN_START_APPROX)
 		add_bool(o, "start_approx", true);
+	if (w->flags & LS_WIN_RESTORED)
+		add_bool(o, "restored", true);
+	if (w->flags & LS_WIN_EARLIER_BOOT)
+		add_bool(o, "earlier_boot", true);
 	add_u64(o, "parts", w->parts);
 	json_object_object_add(o, "cause", cause_obj(w));
 	json_object_object_add(o, "task", task_obj(w->pid, w->comm));
