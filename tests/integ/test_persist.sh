@@ -150,7 +150,8 @@ damage "foreign file" "not a latscope state file" foreign
 # full list by those later ones, or by the new daemon's windows).
 WSTATE=$LS_TMP/wstate
 ISO_CPU=$(($(nproc) - 1))
-WOPTS=(--state-dir "$WSTATE" --state-interval 1 --isolated "$ISO_CPU")
+# a low stack threshold: worst timer/IPI windows carry kernel stacks to keep
+WOPTS=(--state-dir "$WSTATE" --state-interval 1 --isolated "$ISO_CPU" --stack-threshold 20us)
 cli_json() { "$BUILD/latscope" --socket "$SOCK" --json "$@"; }
 # windows_kept P R (files): prints what matched per CPU and kind, fails on a violation
 windows_kept() {
@@ -217,6 +218,8 @@ check "after SIGKILL: status counts what was restored ($(jq -c '.state.restored 
 	jq_true '.state.restored.windows > 0 and .state.restored.wakeups > 0 and .state.restored.isolated_logs == 1' <<<"$s"
 out=$(windows_kept "$w_a" "$w_b"); rc=$?; sed 's/^/  /' <<<"$out"
 check "after SIGKILL: the worst windows are those read before, identical with their stories" test $rc -eq 0
+n=$(jq '[.cpus[].irqoff.worst[] | select(.restored and .stack_status == "ok" and (.stack | length) > 0)] | length' "$w_b")
+check "after SIGKILL: restored windows keep their kernel stacks ($n with frames)" test "$n" -gt 0
 check "after SIGKILL: worst wakeups kept ($(wakeups_matched "$k_a" "$k_b") identical; the others beaten by later ones)" \
 	wakeups_kept "$k_a" "$k_b"
 check "after SIGKILL: at least one worst wakeup identical" test "$(wakeups_matched "$k_a" "$k_b")" -gt 0
