@@ -384,16 +384,20 @@ static void finish_undelivered(struct ls_windows *w, struct cpu_state *c, uint16
 {
 	struct ls_window win;
 	uint64_t start = cd->flags & LS_WIN_START_APPROX ? cd->entry - cd->late : cd->due;
+	/* a timer's interrupt had begun by the kernel's clock read (the
+	 * base's now = due + late), before its entry */
+	uint64_t end = cd->src == LS_WS_TIMER && !(cd->flags & LS_WIN_START_APPROX) ?
+		       cd->due + cd->late : cd->entry;
 
 	inferred_init(&win, cd, cpu);
 	win.flags |= LS_WIN_NO_DELIVERY;
 	win.start = start;
-	win.len = cd->entry - start;
+	win.len = end - start;
 	win.pid = cd->pid;
 	win.ctx = cd->pid == LS_PID_UNKNOWN ? LS_WC_UNKNOWN : LS_WC_TASK;
 	win.parts = 1;
 	w->st.no_delivery++;
-	if (start < cd->entry)
+	if (start < end)
 		finish_irq_inferred(w, c, &win);
 	else
 		w->st.after_entry++;
