@@ -25,6 +25,7 @@
 #include "../lib/win_store.c"
 #include "../lib/win_roll.c"
 #include "../lib/interruptions.c"
+#include "../lib/cpuset.c"
 #include "../lib/isolation.c"
 #include "../lib/agg_kvm.c"
 #include "../lib/kvm_reasons.c"

@@ -42,9 +42,13 @@ start_tracer() { # config
 		"$BUILD/bench/tp_floor" "$BUILD/bench/tp_floor.bpf.o" >"$tmp/floor.out" & tpid=$!
 		for _ in $(seq 100); do grep -q '^attached' "$tmp/floor.out" && return; sleep 0.1; done
 		exit 1 ;;
-	latscoped|ls-wfloor)
+	latscoped|ls-wfloor|ls-wakeup|ls-nokvm)
 		local extra=()
-		[ "$1" = ls-wfloor ] && extra=(--wakeup-floor-ns "$FLOOR_NS")
+		case $1 in
+		ls-wfloor) extra=(--wakeup-floor-ns "$FLOOR_NS") ;;
+		ls-wakeup) extra=(--families wakeup) ;;
+		ls-nokvm) extra=(--families hardirq,softirq,vector,hrtimer,ipi,wakeup,preemptirq) ;;
+		esac
 		"$BUILD/latscoped" -f --socket "$sock" "${extra[@]}" 2>"$tmp/daemon.log" & tpid=$!
 		for _ in $(seq 100); do req '{"method":"status"}' >/dev/null 2>&1 && return; sleep 0.1; done
 		cat "$tmp/daemon.log"; exit 1 ;;
@@ -61,7 +65,7 @@ start_tracer() { # config
 stop_tracer() { # config
 	local lost=
 	case $1 in
-	latscoped|ls-wfloor)
+	latscoped|ls-*)
 		lost=$(req '{"method":"status"}' | jq -r '.result | select(.drops > 0) | "drops=\(.drops)"') ;;
 	esac
 	kill -INT $tpid; wait $tpid || true; tpid=

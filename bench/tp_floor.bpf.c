@@ -11,8 +11,8 @@
 SEC("tp_btf/sched_waking")
 int floor_waking(void *ctx) { return 0; }
 
-SEC("tp_btf/sched_wakeup")
-int floor_wakeup(void *ctx) { return 0; }
+SEC("tp_btf/sched_migrate_task")
+int floor_migrate_task(void *ctx) { return 0; }
 
 SEC("tp_btf/sched_wakeup_new")
 int floor_wakeup_new(void *ctx) { return 0; }

@@ -37,7 +37,8 @@ struct task_struct {
 	int pid;
 	int tgid;
 	int prio;      /* effective: < 0 deadline, < 100 RT */
-	unsigned long nvcsw, nivcsw; /* times switched out */
+	int on_rq;     /* 0: dequeued (asleep, or going to sleep) */
+	unsigned long nvcsw, nivcsw; /* times switched out: blocked, preempted */
 	char comm[16];
 	struct task_struct *group_leader;
 } __attribute__((preserve_access_index));

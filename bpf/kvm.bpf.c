@@ -14,44 +14,20 @@
  *
  * The daemon loads these programs in a second instance of the object that
  * reuses this instance's maps (daemon/tracer_kvm.c), when and if KVM is
- * present; with KVM absent none of them costs anything.
+ * present; with KVM absent none of them costs anything. Switch-outs during
+ * an exit are timed by sched.bpf.c's sched_switch program (one program per
+ * switch for both families); kvm_switch here is attached only when that one
+ * is not (the wakeup family off).
  */
 #include "common.bpf.h"
 #include "core_types.h"
 #include "kvm_types.h"
+#define LS_KVM_DEFINE_THREADS
+#include "kvm_threads.bpf.h"
 #include "latscope/kvm_inject.h"
 #include <bpf/bpf_core_read.h>
 
 #define EINVAL 22
-
-/* One vCPU thread. exit_ts != 0 while an exit is open. */
-struct ls_kvm_thread {
-	__u64 exit_ts;   /* kvm_exit of the open exit; 0 = none */
-	__u64 entry_ts;  /* last kvm_entry, start of the guest run; 0 = unknown */
-	__u64 guest_ns;  /* the guest run that ended in the open exit; 0 = unknown */
-	__u64 off_ts;    /* switched out during the open exit since; 0 = on CPU */
-	__u64 off_ns;    /* switched-out time of the open exit so far */
-	__u32 reason;
-	__u32 vcpu_id;
-	__u32 tgid;
-	__u16 cpu;       /* CPU of the open exit */
-	__u8 isa;
-	__u8 pad;
-	char comm[16];   /* VMM process comm */
-};
-
-/* Keyed by thread id; max_entries set from latscoped --kvm-threads. A full
- * table counts the events of threads it cannot take in ls_kvm_untracked. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct ls_kvm_thread);
-} ls_kvm_threads SEC(".maps");
-
-__s64 ls_kvm_open_exits; /* exits open on all threads: the sched_switch filter */
-__s64 ls_kvm_nthreads;   /* entries in ls_kvm_threads: the thread-exit filter */
-__u64 ls_kvm_untracked;  /* kvm events of threads the full table could not take */
 
 /* Puts the record type into the object's BTF for tests/unit/test_kvm.c
  * (kvm_inject's context type is there as its argument). */
@@ -189,26 +165,6 @@ static __always_inline void kvm_handle_entry(const struct kvm_ev *e, const char 
 	}
 	s->off_ts = 0;
 	s->entry_ts = e->ts;
-}
-
-/* sched_switch while some exit is open: time the exit's thread is out. */
-static __always_inline void kvm_handle_switch(__u64 ts, __u32 prev, __u32 next)
-{
-	struct ls_kvm_thread *s;
-
-	if (prev) {
-		s = bpf_map_lookup_elem(&ls_kvm_threads, &prev);
-		if (s && s->exit_ts && !s->off_ts)
-			s->off_ts = ts;
-	}
-	if (next) {
-		s = bpf_map_lookup_elem(&ls_kvm_threads, &next);
-		if (s && s->off_ts) {
-			if (s->exit_ts && ts > s->off_ts)
-				s->off_ns += ts - s->off_ts;
-			s->off_ts = 0;
-		}
-	}
 }
 
 /* A thread exits: forget it (an exit still open never gets its entry). */

@@ -6,20 +6,28 @@
  * struct ls_wakeup_stats (docs/design.md, "Wakeup latency", explains the
  * choices).
  *
+ * Two programs per wakeup, because sched_switch is the hottest tracepoint
+ * on a busy host and running any program there costs ~70 ns on this kind
+ * of machine: sched_waking notes everything, sched_switch completes it.
+ * sched_wakeup is not traced: the CPU the wakeup picks is the task's CPU at
+ * sched_waking unless sched_migrate_task moves it before it is enqueued
+ * (that tracepoint fires only when the CPU changes).
+ *
  * Pending wakeups live in task local storage, not in a pid-keyed hash: the
  * entry belongs to the task itself, so pid reuse cannot pair the wrong task,
  * an exiting task takes its entry with it, and the memory is bounded by the
  * number of live tasks. sched_switch pays one storage lookup (and one store
  * of the incoming task pointer) when nothing is pending for it.
  *
- * "Was it waiting or running?" is decided with the kernel's own count of
- * the task's switch-outs (nvcsw + nivcsw), taken when the wakeup activates
- * the task (sched_wakeup): if it changed by the switch-in, the task was
- * switched out in between, i.e. it was still running when woken (a wakeup
- * of a running or preempted-runnable task), and nothing is measured.
+ * "Was it waiting or running?" is decided with the kernel's own counts of
+ * the task's switch-outs, taken at sched_waking: a task preempted since
+ * (nivcsw) was runnable, i.e. running when woken, and nothing is measured;
+ * one voluntary switch-out (nvcsw) is the wakeup racing with the task
+ * finishing going to sleep, measured from sched_waking.
  */
 #include "common.bpf.h"
 #include "core_types.h"
+#include "kvm_threads.bpf.h"
 #include "latscope/wakeup_stats.h"
 #include <bpf/bpf_core_read.h>
 
@@ -27,15 +35,14 @@
  * (log2) instead of being emitted; set by the daemon before load. */
 const volatile __u64 ls_wakeup_floor_ns = 0;
 
-#define NO_CPU 0xffff
-
 struct ls_wakeup_pending {
 	__u64 ts;          /* sched_waking; 0 = nothing pending */
 	__u64 expiry;      /* LS_WF_TIMER: hard expiry, CLOCK_MONOTONIC */
-	__u64 csw;         /* nvcsw + nivcsw at activation */
-	__u32 culprit;     /* running on the target CPU at activation */
+	__u32 nvcsw;       /* the task's switch-out counts at sched_waking */
+	__u32 nivcsw;
+	__u32 culprit;     /* running on the target CPU when woken */
 	__u16 waker_cpu;
-	__u16 target_cpu;  /* task_cpu() at sched_wakeup; NO_CPU = not seen */
+	__u16 target_cpu;  /* the CPU the wakeup picked */
 	__u8 cls;          /* enum ls_sched_class */
 	__u8 prio;
 	__u8 culprit_prio;
@@ -90,11 +97,6 @@ static __always_inline __u32 task_cpu(struct task_struct *p)
 	return old->cpu;
 }
 
-static __always_inline __u64 switched_out(struct task_struct *p)
-{
-	return p->nvcsw + p->nivcsw;
-}
-
 /* Kernel prio -> record: deadline tasks have prio -1, stored as 255. */
 static __always_inline void set_class(struct ls_wakeup_pending *w, struct task_struct *p)
 {
@@ -105,20 +107,19 @@ static __always_inline void set_class(struct ls_wakeup_pending *w, struct task_s
 }
 
 /*
- * The wakeup has picked its CPU: note the target and who runs there now
- * (the culprit of any delay). An RT/DL task woken onto a CPU running a
- * lower-priority task (not the idle task) should preempt it at once.
+ * The CPU the wakeup goes to, and who runs there now (the culprit of any
+ * delay). An RT/DL task woken onto a CPU running a lower-priority task (not
+ * the idle task) should preempt it at once.
  */
-static __always_inline void set_target(struct ls_wakeup_pending *w, struct task_struct *p)
+static __always_inline void set_target(struct ls_wakeup_pending *w, struct task_struct *p,
+				       __u32 cpu)
 {
-	__u32 cpu = task_cpu(p);
 	struct task_struct *curr = NULL;
 	__u64 *slot;
 	int cprio;
 
 	w->target_cpu = cpu;
-	w->csw = switched_out(p);
-	set_class(w, p);
+	w->wflags &= ~LS_WF_PREEMPT;
 	if (cpu == bpf_get_smp_processor_id()) {
 		curr = bpf_get_current_task_btf();
 	} else {
@@ -162,6 +163,21 @@ static __always_inline __u64 timer_expiry(struct ls_pcpu *pc, __u32 pid)
 	return 0;
 }
 
+/* Everything a wakeup notes when it starts (w->expiry already set); the
+ * clock last, so the program's own work is not part of the latency. */
+static __always_inline void start_wakeup(struct ls_pcpu *pc, struct ls_wakeup_pending *w,
+					 struct task_struct *p, __u32 wflags)
+{
+	w->wflags = wflags;
+	w->waker_cpu = bpf_get_smp_processor_id();
+	w->nvcsw = p->nvcsw;
+	w->nivcsw = p->nivcsw;
+	w->flags = ls_open_flags(pc);
+	set_class(w, p);
+	set_target(w, p, task_cpu(p));
+	w->ts = bpf_ktime_get_ns();
+}
+
 SEC("tp_btf/sched_waking")
 int BPF_PROG(sched_waking, struct task_struct *p)
 {
@@ -181,36 +197,27 @@ int BPF_PROG(sched_waking, struct task_struct *p)
 	}
 	if (w->ts && (wp = wpcpu()))
 		wp->st.superseded++;
-	w->wflags = 0;
 	w->expiry = timer_expiry(pc, p->pid);
-	if (w->expiry)
-		w->wflags = LS_WF_TIMER;
-	w->waker_cpu = bpf_get_smp_processor_id();
-	w->target_cpu = NO_CPU;
-	w->culprit = 0;
-	w->culprit_prio = 0;
-	w->culprit_comm[0] = '\0';
-	w->csw = switched_out(p);
-	w->flags = ls_open_flags(pc);
-	set_class(w, p);
-	w->ts = bpf_ktime_get_ns();
+	start_wakeup(pc, w, p, w->expiry ? LS_WF_TIMER : 0);
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup, struct task_struct *p)
+/*
+ * The CPU changes: while the wakeup is choosing it (the task is not
+ * enqueued yet), that is the wakeup's target. A queued task moved later
+ * (load balancing) keeps the target it was woken onto: the switch-in
+ * elsewhere then shows as LS_WF_MIGRATED.
+ */
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(sched_migrate_task, struct task_struct *p, int dest_cpu)
 {
-	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, p, NULL, 0);
-	struct ls_wakeup_pcpu *wp;
+	struct ls_wakeup_pending *w;
 
-	if (!w || !w->ts) {
-		if ((wp = wpcpu()))
-			wp->st.no_waking++;
+	if (p->on_rq)
 		return 0;
-	}
-	if (w->csw != switched_out(p) && (wp = wpcpu()))
-		wp->st.raced++;
-	set_target(w, p);
+	w = bpf_task_storage_get(&ls_wakeups, p, NULL, 0);
+	if (w && w->ts)
+		set_target(w, p, dest_cpu);
 	return 0;
 }
 
@@ -230,12 +237,8 @@ int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 		pc->c.unpaired[LS_K_WAKEUP]++;
 		return 0;
 	}
-	w->wflags = LS_WF_NEW;
 	w->expiry = 0;
-	w->waker_cpu = bpf_get_smp_processor_id();
-	w->flags = ls_open_flags(pc);
-	set_target(w, p);
-	w->ts = bpf_ktime_get_ns();
+	start_wakeup(pc, w, p, LS_WF_NEW);
 	return 0;
 }
 
@@ -302,9 +305,7 @@ static __always_inline void stage_wakeup(struct ls_wakeup_pcpu *wp, struct ls_wa
 	r->prio = w->prio;
 	r->culprit_prio = w->culprit_prio;
 	r->wflags = w->wflags;
-	if (w->target_cpu == NO_CPU)
-		r->wflags |= LS_WF_NO_TARGET;
-	else if (w->target_cpu != cpu)
+	if (w->target_cpu != cpu)
 		r->wflags |= LS_WF_MIGRATED;
 	__builtin_memcpy(r->comm, next->comm, sizeof(r->comm));
 	__builtin_memcpy(r->culprit_comm, w->culprit_comm, sizeof(r->culprit_comm));
@@ -321,29 +322,38 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, next, NULL, 0);
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 cpu = bpf_get_smp_processor_id(), nv, niv;
 	struct ls_wakeup_pcpu *wp;
-	__u64 *slot, ts, now;
+	__u64 *slot, ts, now = 0;
 
 	slot = bpf_map_lookup_elem(&ls_cpu_curr, &cpu);
 	if (slot)
 		*slot = (__u64)next;
+	if (ls_kvm_open_exits) {
+		now = bpf_ktime_get_ns();
+		kvm_handle_switch(now, prev->pid, next->pid);
+	}
 	if (!w || !w->ts) {
 		/* going idle: nothing else will flush this CPU's batch soon */
 		if (!next->pid && (wp = wpcpu()) && wp->nstaged)
 			flush_staged(wp);
 		return 0;
 	}
-	now = bpf_ktime_get_ns();
+	if (!now)
+		now = bpf_ktime_get_ns();
 	ts = w->ts;
 	w->ts = 0;
 	wp = wpcpu();
 	if (!wp)
 		return 0;
-	if (w->csw != switched_out(next)) {
+	nv = (__u32)next->nvcsw - w->nvcsw;
+	niv = (__u32)next->nivcsw - w->nivcsw;
+	if (niv || nv > 1) {
 		wp->st.ran++;
 		return 0;
 	}
+	if (nv)
+		wp->st.raced++;
 	if (now - ts < ls_wakeup_floor_ns) {
 		__u32 cls = w->cls < LS_SCHED_MAX ? w->cls : LS_SCHED_NORMAL;
 

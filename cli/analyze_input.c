@@ -145,6 +145,8 @@ static void print_notes(json_object *n)
 		{ "wakeup_repeated", "wakeups of tasks already waiting to run (the later counts)" },
 		{ "wakeup_ran", "wakeups not recorded: the task ran with no switch-in in the "
 				"trace (woken while running, or ftrace lost the switch)" },
+		{ "wakeup_raced", "wakeups that raced with the task going to sleep (measured "
+				  "from sched_waking)" },
 		{ "kvm_unknown_reason", "kvm exits with a reason no table knows (key \"other\")" },
 		{ "backwards", "spans ending before they began (dropped)" },
 		{ "lost_resets", "open spans dropped where ftrace lost events" },

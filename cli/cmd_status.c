@@ -184,7 +184,7 @@ static void print_classes(json_object *r)
 static void print_wakeups(json_object *r)
 {
 	json_object *w = jget(r, "wakeup_tracking", json_type_object);
-	char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN], e[FMT_LEN], f[FMT_LEN];
+	char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN], f[FMT_LEN];
 	char g[FMT_LEN], h[FMT_LEN];
 	uint64_t floor = 0, untracked = 0;
 
@@ -192,11 +192,10 @@ static void print_wakeups(json_object *r)
 		return;
 	jget_u64(w, "floor_ns", &floor);
 	printf("%-11s %s staged for the ring, %s woken while running, %s superseded,\n"
-	       "%-11s %s raced going to sleep, %s without sched_waking, %s untracked%s,\n"
+	       "%-11s %s raced going to sleep, %s untracked%s,\n"
 	       "%-11s floor %s: %s below it (counted, not emitted)\n", "wakeups",
 	       jstr_u64(w, "staged", a), jstr_u64(w, "ran", b), jstr_u64(w, "superseded", c),
-	       "", jstr_u64(w, "raced", d), jstr_u64(w, "no_waking", e),
-	       jstr_u64(w, "untracked", f),
+	       "", jstr_u64(w, "raced", d), jstr_u64(w, "untracked", f),
 	       jget_u64(w, "untracked", &untracked) && untracked ? " <-- NOT MEASURED" : "",
 	       "", floor ? jstr_dur(w, "floor_ns", g) : "none", jstr_u64(w, "below_floor", h));
 }

@@ -291,8 +291,10 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	bpf_map__set_max_entries(t->skel->maps.ls_cpu_curr, t->ncpus);
 	setup_ipi(t, o);
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
-	if (o->cfg && !ls_config_family_enabled(o->cfg, "kvm")) /* no table, never probed */
-		err = bpf_map__set_autocreate(t->skel->maps.ls_kvm_threads, false);
+	/* sched_switch refers to the vCPU table: it always exists, with one
+	 * entry when KVM is not traced (never probed then) */
+	if (o->cfg && !ls_config_family_enabled(o->cfg, "kvm"))
+		err = bpf_map__set_max_entries(t->skel->maps.ls_kvm_threads, 1);
 	else
 		err = ls_kvm_prepare(t, o->kvm_threads);
 	if (err)

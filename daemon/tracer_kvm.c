@@ -67,7 +67,7 @@ int ls_kvm_prepare(struct ls_tracer *t, unsigned max_threads)
 	if (!t->kvm)
 		return -ENOMEM;
 	t->kvm->max_threads = max_threads ? max_threads : LS_KVM_THREADS_DEFAULT;
-	return bpf_map__set_autocreate(t->skel->maps.ls_kvm_threads, false);
+	return bpf_map__set_max_entries(t->skel->maps.ls_kvm_threads, t->kvm->max_threads);
 }
 
 static struct ls_prog_state *prog_state(struct ls_tracer *t, const char *name)
@@ -169,16 +169,27 @@ static enum kvm_state probe(struct ls_kvm *k)
 	return st; /* KVM_ATTACHED here means "attachable" */
 }
 
-static bool wanted(const struct ls_kvm *k, const char *name, bool inject)
+/* The wakeup family's sched_switch program times vCPU switch-outs too
+ * (bpf/kvm_threads.bpf.h): kvm_switch only stands in when it is off. */
+static bool main_switch_attached(struct ls_tracer *t)
+{
+	struct ls_prog_state *ps = prog_state(t, "sched_switch");
+
+	return ps && ps->attached;
+}
+
+static bool wanted(struct ls_tracer *t, const struct ls_kvm *k, const char *name, bool inject)
 {
 	if (!strcmp(name, "kvm_inject"))
 		return inject;
+	if (!strcmp(name, "kvm_switch"))
+		return !main_switch_attached(t);
 	if (!strncmp(name, "kvm_exit_", 9))
 		return !strcmp(name, k->exit_prog);
 	return is_kvm_prog(name);
 }
 
-/* Open the second instance: kvm maps created, all others reused. */
+/* Open the second instance: every map reused from the first. */
 static int load(struct ls_tracer *t, struct ls_kvm *k, bool inject)
 {
 	struct latscope_bpf *s = latscope_bpf__open();
@@ -191,10 +202,6 @@ static int load(struct ls_tracer *t, struct ls_kvm *k, bool inject)
 	bpf_object__for_each_map(m, s->obj) {
 		struct bpf_map *main_map;
 
-		if (m == s->maps.ls_kvm_threads) {
-			bpf_map__set_max_entries(m, k->max_threads);
-			continue;
-		}
 		main_map = bpf_object__find_map_by_name(t->skel->obj, bpf_map__name(m));
 		if (!main_map || bpf_map__fd(main_map) < 0 ||
 		    bpf_map__reuse_fd(m, bpf_map__fd(main_map))) {
@@ -205,7 +212,7 @@ static int load(struct ls_tracer *t, struct ls_kvm *k, bool inject)
 		}
 	}
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, wanted(k, bpf_program__name(p), inject));
+		bpf_program__set_autoload(p, wanted(t, k, bpf_program__name(p), inject));
 	err = latscope_bpf__load(s);
 	if (err) {
 		latscope_bpf__destroy(s);
@@ -261,7 +268,7 @@ static int attach(struct ls_tracer *t, struct ls_kvm *k)
 static void try_attach(struct ls_tracer *t)
 {
 	struct ls_kvm *k = t->kvm;
-	struct ls_prog_state *inj;
+	struct ls_prog_state *inj, *sw;
 	bool inject = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) == 1;
 	const char *no_inject = "not loaded: BPF_PROG_TYPE_SYSCALL unsupported here";
 	int err;
@@ -295,6 +302,10 @@ static void try_attach(struct ls_tracer *t)
 	set_reasons(t, "%s", !strcmp(k->exit_prog, "kvm_exit_tp")
 		    ? "not needed: this kernel's kvm_exit record has vcpu_id (kvm_exit_tp used)"
 		    : "kvm_exit record lacks vcpu_id here (kvm_exit_raw used)");
+	sw = prog_state(t, "kvm_switch");
+	if (sw && !sw->attached)
+		snprintf(sw->reason, sizeof(sw->reason), "%s", "not needed: the wakeup family's "
+			 "sched_switch program times vCPU switch-outs");
 	inj = prog_state(t, "kvm_inject");
 	if (inj)
 		snprintf(inj->reason, sizeof(inj->reason), "%s", k->inject

@@ -78,7 +78,6 @@ json_object *ls_daemon_wakeup_status(struct ls_daemon *d)
 		t.superseded += s->superseded;
 		t.untracked += s->untracked + s->untracked_new;
 		t.raced += s->raced;
-		t.no_waking += s->no_waking;
 		staged += v[cpu].nstaged;
 	}
 	free(v);
@@ -88,7 +87,6 @@ json_object *ls_daemon_wakeup_status(struct ls_daemon *d)
 	add_u64(o, "superseded", t.superseded);
 	add_u64(o, "untracked", t.untracked);
 	add_u64(o, "raced", t.raced);
-	add_u64(o, "no_waking", t.no_waking);
 	return o;
 }
 

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* CPU sets as users write them in the configuration: "all" or a list
- * like "0-3,8,10-11". (The kernel's own list files are read by
- * lib/isolation.c of the windows module.) */
+ * like "0-3,8,10-11" (lib/cpuset.c parses the list). */
 #ifndef LATSCOPE_CPULIST_H
 #define LATSCOPE_CPULIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-#define LS_CPULIST_MAX 4096 /* CPUs a set can name: 0..4095 */
+#include "cpuset.h"
 
 struct ls_cpulist {
 	bool all;            /* every CPU, whatever the machine has */
-	uint64_t bits[LS_CPULIST_MAX / 64];
+	struct ls_cpuset set;
 };
 
 void ls_cpulist_all(struct ls_cpulist *s);

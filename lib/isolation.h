@@ -12,30 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LS_MAX_CPUS 4096 /* record cpu fields are 16 bits; this is plenty */
-
-struct ls_cpuset {
-	uint64_t w[LS_MAX_CPUS / 64];
-};
-
-static inline bool ls_cpuset_has(const struct ls_cpuset *s, unsigned cpu)
-{
-	return cpu < LS_MAX_CPUS && (s->w[cpu / 64] >> (cpu % 64) & 1);
-}
-
-static inline void ls_cpuset_set(struct ls_cpuset *s, unsigned cpu)
-{
-	if (cpu < LS_MAX_CPUS)
-		s->w[cpu / 64] |= 1ull << (cpu % 64);
-}
-
-bool ls_cpuset_empty(const struct ls_cpuset *s);
-/* Parse the kernel's list format: "", "3", "0-3,8,10-11" (blanks and a
- * trailing newline allowed). 0, or -1 for anything else (also CPUs >=
- * LS_MAX_CPUS and reversed ranges); *s is cleared first. */
-int ls_cpuset_parse(const char *text, struct ls_cpuset *s);
-/* Format as "0-3,8"; "" when empty. Returns buf (truncated if too short). */
-const char *ls_cpuset_format(const struct ls_cpuset *s, char *buf, size_t len);
+#include "cpuset.h"
 
 /* Where an isolated CPU's isolation comes from (bit mask). */
 #define LS_ISO_ISOLCPUS  (1u << 0)

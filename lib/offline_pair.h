@@ -109,8 +109,11 @@ struct ls_pair_stats {
 	uint64_t wakeup_from_wakeup; /* wakeups timed from sched_wakeup */
 	uint64_t wakeup_repeated;    /* sched_waking of a task already waiting to
 				      * run: replaces the earlier one */
-	uint64_t wakeup_ran;         /* woken task switched out with no switch-in
-				      * seen since: not recorded */
+	uint64_t wakeup_ran;         /* woken task preempted (or switched out
+				      * twice) with no switch-in seen since:
+				      * not recorded */
+	uint64_t wakeup_raced;       /* woken task switched out to sleep once
+				      * after its waking (measured) */
 	uint64_t kvm_unknown_reason; /* exit reasons not in the tables: key other */
 	uint64_t table_evictions;    /* timers/wakeups/threads lost to full tables */
 	uint64_t names_overflow;     /* function names beyond LS_OSYMS_MAX */

@@ -91,8 +91,10 @@ struct waiting_task {
 	uint64_t expiry;              /* LS_WF_TIMER: hard expiry, trace clock */
 	uint32_t culprit_pid, wflags;
 	int32_t prio, culprit_prio;   /* PRIO_UNKNOWN when not printed */
-	uint16_t waker_cpu, target_cpu; /* target: from sched_wakeup(_new) */
+	uint16_t waker_cpu, target_cpu; /* target: the CPU the wakeup picked */
 	uint8_t flags;                /* LS_F_* open on the waking CPU */
+	bool raced;                   /* switched out to sleep after waking */
+	bool activated;               /* its sched_wakeup(_new) seen */
 	char culprit_comm[COMM_LEN];
 };
 
@@ -136,6 +138,7 @@ struct ls_pair {
 	size_t nopen;
 	bool ipi_seen;            /* any ipi_send_*: handler runs can be judged */
 	bool waking_seen;         /* any sched_waking: wakeups start there */
+	bool wakeup_seen;         /* any sched_wakeup: activations are known */
 	enum cancel_kind cancels; /* offline_hrtimer.c */
 	bool finished;
 };

@@ -143,9 +143,10 @@ static int parse_waking(const struct ls_ft_event *ev, struct task_ref *t, uint32
 	return 0;
 }
 
-/* The wakeup picked its CPU: who runs there now is the culprit of any
- * delay (sched_wakeup's target_cpu; sched_waking's is the task's last CPU,
- * before the choice). */
+/* The CPU the wakeup goes to: who runs there now is the culprit of any
+ * delay. As bpf/sched.bpf.c: sched_waking's target_cpu (the task's last
+ * CPU), replaced when the wakeup picks another (sched_wakeup's; the BPF
+ * program sees that choice as sched_migrate_task). */
 static void set_target(struct ls_pair *p, struct waiting_task *w, uint32_t target)
 {
 	const struct cpu_state *tc;
@@ -161,7 +162,7 @@ static void set_target(struct ls_pair *p, struct waiting_task *w, uint32_t targe
 
 /*
  * As bpf/sched.bpf.c: sched_waking starts a wakeup (a later one replaces
- * it), sched_wakeup sets its target, sched_wakeup_new does both. A trace
+ * it), sched_wakeup may change its target, sched_wakeup_new does both. A trace
  * without sched_waking (older kernels, or not enabled) starts wakeups at
  * sched_wakeup instead, counted.
  */
@@ -183,9 +184,11 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	if (ls_pair_comm_known(t.comm, t.comm_len))
 		ls_pair_copy_comm(comm, t.comm, t.comm_len);
 	w = ls_pmap_get(p->wakeups, t.pid);
+	p->wakeup_seen |= h == H_SCHED_WAKEUP;
 	if (h == H_SCHED_WAKEUP && w) {
-		if (w->target_cpu == NO_CPU && target != NO_CPU)
+		if (target != NO_CPU && target != w->target_cpu)
 			set_target(p, w, target);
+		w->activated = true;
 		return;
 	}
 	if (h == H_SCHED_WAKEUP && p->waking_seen) {
@@ -208,12 +211,13 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 	w->flags = (uint8_t)ls_pair_open_flags(c);
 	w->prio = t.prio;
 	w->culprit_prio = PRIO_UNKNOWN;
+	w->activated = h != H_SCHED_WAKING;
 	if (h == H_SCHED_WAKEUP_NEW)
 		w->wflags = LS_WF_NEW;
 	else if (ls_pair_hrtimer_woke(c, t.pid, comm, &expiry) && expiry)
 		w->wflags = LS_WF_TIMER;
 	w->expiry = expiry;
-	if (h != H_SCHED_WAKING && target != NO_CPU)
+	if (target != NO_CPU)
 		set_target(p, w, target);
 }
 
@@ -271,6 +275,24 @@ static int parse_switch(const struct ls_ft_event *ev, struct task_ref *prev,
 	       ref_plugin(arrow + 5, ev->fields + ev->fields_len, next) ? -1 : 0;
 }
 
+/* prev switches out to sleep (prev_state S, D, ...), not preempted or
+ * yielding (R, R+). */
+static bool prev_sleeps(const struct ls_ft_event *ev)
+{
+	const char *v, *arrow;
+	size_t n;
+
+	if (!ls_ft_field_str(ev, "prev_state", &v, &n))
+		return n && v[0] != 'R';
+	/* plugin: "X:N [P] S ==> Y:M [Q]" */
+	arrow = memmem(ev->fields, ev->fields_len, " ==> ", 5);
+	if (!arrow || arrow == ev->fields)
+		return false;
+	for (v = arrow; v > ev->fields && v[-1] != ' ' && v[-1] != ']'; v--)
+		;
+	return v < arrow && v[0] != 'R';
+}
+
 static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls_ft_event *ev)
 {
 	struct task_ref prev, next;
@@ -283,13 +305,23 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	note_comm(&prev);
 	note_comm(&next);
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
-	/* prev switches out with a wakeup pending: it ran since that wakeup
-	 * without a switch-in we saw (woken while still running, or ftrace
-	 * lost the switch-in, as it does for some idle -> task switches on
-	 * 6.18): the wakeup is not recorded (bpf/sched.bpf.c drops it too,
-	 * seeing the task's switch count move) */
-	if (prev.pid && ls_pmap_del(p->wakeups, prev.pid))
-		p->st.wakeup_ran++;
+	/* prev switches out with a wakeup pending. Once, to sleep, before
+	 * its activation (sched_wakeup): the wakeup raced with it going to
+	 * sleep, and is measured. Otherwise it ran since that wakeup without
+	 * a switch-in we saw (woken while still running, or ftrace lost the
+	 * switch-in, as it does for some idle -> task switches on 6.18): the
+	 * wakeup is not recorded. bpf/sched.bpf.c decides the same from the
+	 * task's switch counts. A trace without sched_wakeup events cannot
+	 * tell activation: then the switch-out alone decides. */
+	if (prev.pid && (w = ls_pmap_get(p->wakeups, prev.pid))) {
+		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev)) {
+			w->raced = true;
+			p->st.wakeup_raced++;
+		} else {
+			ls_pmap_del(p->wakeups, prev.pid);
+			p->st.wakeup_ran++;
+		}
+	}
 	w = ls_pmap_get(p->wakeups, next.pid);
 	if (w) {
 		ran(p, (uint32_t)ev->cpu, &next, w, ev->ts);

@@ -162,6 +162,7 @@ static json_object *notes(const struct ls_pair_stats *s)
 	add_u64(o, "wakeup_from_wakeup", s->wakeup_from_wakeup);
 	add_u64(o, "wakeup_repeated", s->wakeup_repeated);
 	add_u64(o, "wakeup_ran", s->wakeup_ran);
+	add_u64(o, "wakeup_raced", s->wakeup_raced);
 	add_u64(o, "kvm_unknown_reason", s->kvm_unknown_reason);
 	add_u64(o, "backwards", s->backwards);
 	add_u64(o, "lost_resets", s->lost_resets);

@@ -23,21 +23,19 @@
 struct ls_wakeup_stats {
 	/* sched_switch */
 	__u64 below_floor[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS];
-	__u64 ran;        /* the task was switched out after its wakeup had
-			   * activated it and before this switch-in: it was
-			   * running when woken, so this is no wakeup latency */
+	__u64 ran;        /* the task was preempted (or switched out more
+			   * than once) between its sched_waking and this
+			   * switch-in: it was running when woken, so this is
+			   * no wakeup latency */
+	__u64 raced;      /* switched out once, voluntarily, after its
+			   * sched_waking: the wakeup raced with the task
+			   * going to sleep; measured from sched_waking */
 	/* sched_waking */
 	__u64 superseded; /* a new wakeup found the previous one still
 			   * pending: woken again while running, or its
 			   * switch-in was not seen */
 	__u64 untracked;  /* no per-task storage (allocation failed, or the
 			   * storage was busy on this CPU): not measured */
-	/* sched_wakeup */
-	__u64 raced;      /* switched out between sched_waking and its
-			   * activation (wakeup raced with going to sleep):
-			   * measured from sched_waking */
-	__u64 no_waking;  /* sched_wakeup with no pending sched_waking
-			   * (the waking was not seen) */
 	/* sched_wakeup_new */
 	__u64 untracked_new;
 };

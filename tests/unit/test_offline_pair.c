@@ -605,17 +605,26 @@ static void test_wakeup(void **st)
 		/* a task switched in with no wakeup seen: nothing */
 		"  rt thread-500 [001] d..2. 50.000070: sched_switch: prev_comm=rt thread prev_pid=500 prev_prio=9 prev_state=S ==> next_comm=CPU 0/KVM next_pid=7289 next_prio=120\n"
 		/* woken twice before it runs: the later waking counts; no
-		 * sched_wakeup: target and culprit unknown */
+		 * sched_wakeup: the target is sched_waking's (its last CPU) */
 		"  <idle>-0 [000] d..4. 50.000080: sched_waking: comm=ksoftirqd/1 pid=20 prio=120 target_cpu=001\n"
 		"  <idle>-0 [000] d..4. 50.000085: sched_waking: comm=ksoftirqd/1 pid=20 prio=120 target_cpu=001\n"
 		"  <idle>-0 [001] d..2. 50.000090: sched_switch: prev_comm=CPU 0/KVM prev_pid=7289 prev_prio=120 prev_state=R ==> next_comm=ksoftirqd/1 next_pid=20 next_prio=120\n"
-		/* woken, then seen switching out with no switch-in: it ran
-		 * unseen (ftrace lost the switch-in); not recorded */
+		/* woken while still going to sleep: it switches out (S) after
+		 * its waking, then is activated and runs: measured, raced; the
+		 * culprit is the task on CPU 1 at the waking, itself */
+		"  ksoftirqd/1-20 [001] d..2. 50.000095: sched_switch: prev_comm=ksoftirqd/1 prev_pid=20 prev_prio=120 prev_state=S ==> next_comm=worker next_pid=600 next_prio=120\n"
 		"  <idle>-0 [000] d..4. 50.000100: sched_waking: comm=worker pid=600 prio=120 target_cpu=001\n"
 		"  worker-600 [001] d..2. 50.000110: sched_switch: prev_comm=worker prev_pid=600 prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\n"
-		/* its late sched_wakeup starts nothing: this trace has wakings */
 		"  <idle>-0 [000] d..4. 50.000111: sched_wakeup: comm=worker pid=600 prio=120 target_cpu=001\n"
-		"  <idle>-0 [001] d..2. 50.000120: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=worker next_pid=600 next_prio=120\n";
+		"  <idle>-0 [001] d..2. 50.000120: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=worker next_pid=600 next_prio=120\n"
+		/* woken, then preempted (R+) with no switch-in seen: it was
+		 * running when woken (or ftrace lost the switch-in); not
+		 * recorded, and its later switch-in is no wakeup */
+		"  <idle>-0 [000] d..4. 50.000130: sched_waking: comm=spin pid=601 prio=120 target_cpu=001\n"
+		"  spin-601 [001] d..2. 50.000135: sched_switch: prev_comm=spin prev_pid=601 prev_prio=120 prev_state=R+ ==> next_comm=worker next_pid=600 next_prio=120\n"
+		/* its late sched_wakeup starts nothing: this trace has wakings */
+		"  <idle>-0 [000] d..4. 50.000136: sched_wakeup: comm=spin pid=601 prio=120 target_cpu=001\n"
+		"  worker-600 [001] d..2. 50.000140: sched_switch: prev_comm=worker prev_pid=600 prev_prio=120 prev_state=R+ ==> next_comm=spin next_pid=601 next_prio=120\n";
 	struct recs rs;
 	struct ls_pair *p = run(text, &rs);
 	const struct ls_pair_stats *s = ls_pair_stats(p);
@@ -623,7 +632,7 @@ static void test_wakeup(void **st)
 	const struct ls_pair_open *o;
 
 	(void)st;
-	assert_int_equal(rs.n, 3);
+	assert_int_equal(rs.n, 4);
 	w = &rs.r[0].w;
 	/* target and culprit from sched_wakeup, not sched_waking's last CPU */
 	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 10), 20000, LS_SCHED_RT, 7289, 500, 0);
@@ -638,11 +647,15 @@ static void test_wakeup(void **st)
 	assert_int_equal(w->wflags, LS_WF_MIGRATED);
 	assert_string_equal(w->culprit_comm, "rt thread");
 	w = &rs.r[2].w;
-	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 85), 5000, LS_SCHED_NORMAL, 0, 20, 0);
-	assert_int_equal(w->wflags, LS_WF_NO_TARGET);
+	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 85), 5000, LS_SCHED_NORMAL, 7289, 20, 0);
+	assert_int_equal(w->wflags, 0);
 	assert_string_equal(w->comm, "ksoftirqd/1");
-	assert_string_equal(w->culprit_comm, "");
+	assert_string_equal(w->culprit_comm, "CPU 0/KVM");
+	w = &rs.r[3].w;
+	assert_rec(&w->h, LS_K_WAKEUP, 1, US(50, 100), 20000, LS_SCHED_NORMAL, 600, 600, 0);
+	assert_int_equal(w->wflags, 0);
 	assert_int_equal(s->wakeup_repeated, 1);
+	assert_int_equal(s->wakeup_raced, 1);
 	assert_int_equal(s->wakeup_ran, 1);
 	assert_int_equal(s->unpaired[LS_K_WAKEUP], 1);
 	assert_int_equal(s->open_at_end[LS_K_WAKEUP], 1);
@@ -676,8 +689,8 @@ static void test_wakeup_timer(void **st)
 	w = &rs.r[1].w;
 	/* waking in the timer callback: LS_F_IN_HRTIMER, as live */
 	assert_rec(&w->h, LS_K_WAKEUP, 1, US(10, 31), 9000, LS_SCHED_NORMAL, 0, 77, LS_F_IN_HRTIMER);
-	/* no sched_wakeup in this trace: target unknown */
-	assert_int_equal(w->wflags, LS_WF_TIMER | LS_WF_NO_TARGET);
+	/* no sched_wakeup in this trace: target from sched_waking */
+	assert_int_equal(w->wflags, LS_WF_TIMER);
 	assert_true(w->since_expiry == 30000);
 	ls_pair_free(p);
 }
