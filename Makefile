@@ -160,9 +160,9 @@ install: $(BUILD)/latscoped $(BUILD)/latscope
 	install -m644 systemd/latscoped.socket $(DESTDIR)$(UNITDIR)/latscoped.socket
 	install -Dm644 systemd/latscope.sysusers $(DESTDIR)$(SYSUSERSDIR)/latscope.conf
 	install -Dm644 config/latscope.conf $(DESTDIR)$(CONFDIR)/latscope.conf
-	install -Dm644 docs/man/latscope.1 $(DESTDIR)$(MANDIR)/man1/latscope.1
-	install -Dm644 docs/man/latscope.conf.5 $(DESTDIR)$(MANDIR)/man5/latscope.conf.5
-	install -Dm644 docs/man/latscoped.8 $(DESTDIR)$(MANDIR)/man8/latscoped.8
+	sh scripts/man_page.sh docs/man/latscope.1 $(DESTDIR)$(MANDIR)/man1/latscope.1 $(VERSION)
+	sh scripts/man_page.sh docs/man/latscope.conf.5 $(DESTDIR)$(MANDIR)/man5/latscope.conf.5 $(VERSION)
+	sh scripts/man_page.sh docs/man/latscoped.8 $(DESTDIR)$(MANDIR)/man8/latscoped.8 $(VERSION)
 	install -Dm644 completion/latscope.bash $(DESTDIR)$(BASHCOMPDIR)/latscope
 
 uninstall:

@@ -215,7 +215,8 @@ static void print_restored(json_object *res)
 {
 	const char *file = jget_str(res, "file"), *ver = jget_str(res, "saved_by_version");
 	json_object *same = jget(res, "same_boot", json_type_boolean);
-	char when[FMT_LEN], series[FMT_LEN], recs[FMT_LEN];
+	char when[FMT_LEN], series[FMT_LEN], recs[FMT_LEN], win[FMT_LEN], wk[FMT_LEN];
+	char logs[FMT_LEN];
 	uint64_t saved;
 
 	printf("%-11s restored from %s saved at %s (latscoped %s%s): %s series, %s records\n",
@@ -223,6 +224,9 @@ static void print_restored(json_object *res)
 	       jget_u64(res, "saved_unix_ns", &saved) ? fmt_when(when, saved) : "-",
 	       ver ? ver : "-", same && !json_object_get_boolean(same) ? ", before a reboot" : "",
 	       jstr_u64(res, "series", series), jstr_u64(res, "agg_records", recs));
+	printf("%-11s %s worst windows, %s worst wakeups, %s interruption logs\n", "",
+	       jstr_u64(res, "windows", win), jstr_u64(res, "wakeups", wk),
+	       jstr_u64(res, "isolated_logs", logs));
 }
 
 /* Persistence: where, how often, what was restored or moved aside. */

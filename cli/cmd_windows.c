@@ -61,12 +61,13 @@ static void flags_text(json_object *w, char *buf, size_t len)
 {
 	json_object *v;
 
-	snprintf(buf, len, "%s%s%s%s",
+	snprintf(buf, len, "%s%s%s%s%s",
 		 (v = jget(w, "inferred", json_type_boolean)) && json_object_get_boolean(v) ?
 		 "inferred" : "exact",
 		 jget(w, "clipped", json_type_boolean) ? ",clipped" : "",
 		 jget(w, "delivery_unseen", json_type_boolean) ? ",undelivered" : "",
-		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "");
+		 jget(w, "arming_unseen", json_type_boolean) ? ",arming?" : "",
+		 jget(w, "restored", json_type_boolean) ? ",restored" : "");
 }
 
 static int print_kind(json_object *k, size_t ki, uint64_t now)
@@ -96,8 +97,11 @@ static int print_kind(json_object *k, size_t ki, uint64_t now)
 		flags_text(w, e, sizeof(e));
 		table_add(t, "%zu", i + 1);
 		table_add(t, "%s", ls_fmt_ns(len, a, sizeof(a)));
-		table_add(t, "%s ago", now > start + len ? ls_fmt_ns(now - start - len, b, sizeof(b))
-							 : "0ns");
+		if (jget(w, "earlier_boot", json_type_boolean)) /* another boot's clock */
+			table_add(t, "earlier boot");
+		else
+			table_add(t, "%s ago", now > start + len ?
+				  ls_fmt_ns(now - start - len, b, sizeof(b)) : "0ns");
 		table_add(t, "%s", e);
 		table_add(t, "%s", win_cause(w, c, sizeof(c)));
 		table_add(t, "%s", win_task(jget(w, "task", json_type_object), d, sizeof(d)));

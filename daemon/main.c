@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 	char cerr[LS_CONFIG_ERR_MAX];
 	sigset_t mask;
 	int epfd = -1, rc = 1, err;
+	bool ran = false;
 
 	if (ls_cmdline_parse(argc, argv, &cl))
 		return 2;
@@ -286,11 +287,13 @@ int main(int argc, char **argv)
 	d.metrics.textfile = d.cfg.metrics_textfile[0] ? d.cfg.metrics_textfile : NULL;
 	d.metrics.interval_s = d.cfg.metrics_interval;
 	d.agg = ls_agg_new(d.cfg.max_series);
-	/* windows are set up on the aggregator a restored state replaced */
-	if (!d.agg || ls_persist_start(&d, d.cfg.max_series) || setup_windows(&d, &d.cfg))
+	/* a restored state takes over the windows options and the symbols */
+	if (!d.agg || setup_windows(&d, &d.cfg))
+		goto out;
+	ls_daemon_ksyms_init(&d);
+	if (ls_persist_start(&d, d.cfg.max_series))
 		goto out;
 	ls_wakeups_set_floor(ls_agg_wakeups(d.agg), d.cfg.wakeup_floor_ns);
-	ls_daemon_ksyms_init(&d);
 	to.cpus_per_shard = d.cfg.cpus_per_ring;
 	to.ring_bytes = (size_t)d.cfg.ring_kb << 10;
 	to.cfg = &d.cfg;
@@ -339,7 +342,7 @@ int main(int argc, char **argv)
 	ls_notify_tick(&d, mono_ns());
 	rc = run_loop(&d, srv, epfd, &tick, &drain, &sig, cl.live_sec);
 	ls_notify_state("STOPPING=1");
-	ls_persist_save(&d);
+	ran = true;
 	ls_metrics_stop(&d);
 out:
 	ls_server_close(srv);
@@ -350,6 +353,10 @@ out:
 			log_err("collecting the staged wakeup records: %s", strerror(errno));
 		if ((err = ls_daemon_cancels_sync(&d)))
 			log_err("reading the hrtimer cancel counts: %s", strerror(-err));
+	}
+	if (ran) { /* with the last records in, so a restart loses none */
+		ls_agg_flush(d.agg, UINT64_MAX); /* no record will end a pending window */
+		ls_persist_save(&d);
 	}
 	ls_tracer_stop(&d.tracer);
 	ls_daemon_cancels_free(d.cancels);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <bpf/libbpf.h>
 #include "daemon.h"
 #include "comms.h"
 #include "log.h"
@@ -118,22 +119,45 @@ static void adopt(struct ls_daemon *d, struct ls_state *s)
 	p->restored_counters = s->counters;
 	p->restored_agg_records = st.records;
 	p->restored_series = st.series;
+	p->restored_more = s->restored;
 }
 
+/* The saved state is fitted to this daemon: its series cap, CPUs, windows
+ * options and isolated CPUs (set up on d->agg before), symbols. */
 static void restore(struct ls_daemon *d, size_t max_series)
 {
 	struct ls_persist *p = &d->persist;
+	struct ls_windows *w = ls_agg_windows(d->agg);
 	struct ls_state_msg m = { 0 };
+	struct ls_win_opts wo;
+	struct ls_cpuset iso;
+	char boot[40];
+	int ncpus = libbpf_num_possible_cpus();
+	struct ls_state_limits lim = {
+		.max_series = max_series, .ncpus = ncpus > 0 ? (uint32_t)ncpus : 0,
+		.win = &wo, .isolated = &iso, .ksyms = d->ksyms, .boot_id = boot,
+	};
 	struct ls_state s;
-	int rc = ls_state_load(p->path, max_series, &s, &m);
+	int rc;
 
+	read_boot_id(boot, sizeof(boot));
+	ls_windows_get_opts(w, &wo);
+	ls_windows_get_isolated(w, &iso);
+	rc = ls_state_load(p->path, &lim, &s, &m);
 	switch (rc) {
 	case LS_STATE_OK:
 		adopt(d, &s);
-		log_info("restored %llu series, %llu records from %s (saved by latscoped %s%s)",
+		log_info("restored %llu series, %llu records, %llu worst windows, %llu worst "
+			 "wakeups, %llu interruption logs from %s (saved by latscoped %s%s)",
 			 (unsigned long long)p->restored_series,
-			 (unsigned long long)p->restored_agg_records, p->path, s.version,
+			 (unsigned long long)p->restored_agg_records,
+			 (unsigned long long)s.restored.windows,
+			 (unsigned long long)s.restored.wakeups,
+			 (unsigned long long)s.restored.isolated_logs, p->path, s.version,
 			 p->restored_same_boot ? "" : ", before a reboot");
+		if (s.restored.rebased)
+			log_info("%llu saved kernel addresses moved to this boot's symbols",
+				 (unsigned long long)s.restored.rebased);
 		if (m.notes[0]) {
 			log_warn("%s: %s", p->path, m.notes);
 			snprintf(p->notes, sizeof(p->notes), "%s", m.notes);
@@ -225,6 +249,9 @@ void ls_persist_save(struct ls_daemon *d)
 	 * holds every record the saved counters say was submitted */
 	ls_daemon_refresh(d, mono_ns());
 	ls_tracer_drain(&d->tracer);
+	rc = ls_daemon_wakeup_sync(d);
+	if (rc)
+		log_warn("saving state: below-floor wakeup counts not updated: %s", strerror(-rc));
 	s.counters = d->total;
 	snprintf(s.version, sizeof(s.version), "%s", LS_VERSION);
 	read_boot_id(s.boot_id, sizeof(s.boot_id));
@@ -301,6 +328,10 @@ static json_object *restored(const struct ls_persist *p)
 	json_object_object_add(o, "same_boot", json_object_new_boolean(p->restored_same_boot));
 	add_u64(o, "series", p->restored_series);
 	add_u64(o, "agg_records", p->restored_agg_records);
+	add_u64(o, "windows", p->restored_more.windows);
+	add_u64(o, "wakeups", p->restored_more.wakeups);
+	add_u64(o, "isolated_logs", p->restored_more.isolated_logs);
+	add_u64(o, "rebased_addresses", p->restored_more.rebased);
 	add_u64(o, "events", sum_k(p->restored_counters.events));
 	add_u64(o, "records", sum_k(p->restored_counters.records));
 	add_u64(o, "drops", sum_k(p->restored_counters.drops));

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "latscope/record.h"
+#include "state.h"
 
 #define LS_STATE_FILE "latscope.state"
 #define LS_STATE_INTERVAL_DEFAULT 60
@@ -32,6 +33,7 @@ struct ls_persist {
 	bool restored_same_boot;
 	struct ls_counters restored_counters; /* the base added to the kernel's */
 	uint64_t restored_agg_records, restored_series;
+	struct ls_state_restored restored_more; /* windows, wakeups, logs */
 	char moved_aside[4096 + 64];  /* where an unusable file went */
 	char moved_aside_why[256];
 	char notes[512];              /* sections skipped, values dropped */
@@ -47,7 +49,9 @@ struct ls_daemon;
 const char *ls_persist_default_dir(void);
 
 /* Open (create) the state dir, lock it and restore the state file into
- * d->agg, d->counters_base and d->stats_since_unix_ns. Returns 0, or -1
+ * d->agg, d->counters_base and d->stats_since_unix_ns. Call it after the
+ * windows options and isolated CPUs are set on d->agg and d->ksyms is
+ * loaded: the restored aggregator takes them over. Returns 0, or -1
  * after logging why the daemon cannot start (dir unusable or in use). */
 int ls_persist_start(struct ls_daemon *d, size_t max_series);
 /* Save when the interval has passed. */

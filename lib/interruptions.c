@@ -30,7 +30,7 @@ static void count(struct ls_intr_key *k, const struct ls_rec *r)
 void ls_intr_add(struct ls_intr_log *l, const struct ls_rec *r)
 {
 	uint16_t sender = r->kind == LS_K_IPI ? (uint16_t)r->arg : LS_INTR_NO_SENDER;
-	union ls_rec_any *slot = &l->recent[l->head];
+	union ls_rec_any rec;
 	size_t size = ls_rec_size(r->kind);
 	unsigned i;
 
@@ -57,8 +57,14 @@ void ls_intr_add(struct ls_intr_log *l, const struct ls_rec *r)
 		l->other.sender = LS_INTR_NO_SENDER;
 		count(&l->other, r);
 	}
-	memset(slot, 0, sizeof(*slot));
-	memcpy(slot, r, size && size <= sizeof(*slot) ? size : sizeof(*r));
+	memset(&rec, 0, sizeof(rec));
+	memcpy(&rec, r, size && size <= sizeof(rec) ? size : sizeof(*r));
+	ls_intr_push_recent(l, &rec);
+}
+
+void ls_intr_push_recent(struct ls_intr_log *l, const union ls_rec_any *r)
+{
+	l->recent[l->head] = *r;
 	l->head = (l->head + 1) % LS_INTR_RECENT;
 	if (l->count < LS_INTR_RECENT)
 		l->count++;

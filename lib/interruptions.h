@@ -40,6 +40,8 @@ struct ls_intr_log {
 /* Is this record an interruption of the CPU it ran on? */
 bool ls_intr_counts(const struct ls_rec *r);
 void ls_intr_add(struct ls_intr_log *l, const struct ls_rec *r);
+/* Keep r as the newest recent record (not counted: restoring a log). */
+void ls_intr_push_recent(struct ls_intr_log *l, const union ls_rec_any *r);
 /* The i-th most recent record kept (0 = newest), or NULL. */
 const union ls_rec_any *ls_intr_recent(const struct ls_intr_log *l, unsigned i);
 

@@ -186,6 +186,19 @@ uint64_t ls_ksyms_addr(const struct ls_ksyms *ks, const char *name)
 	return 0;
 }
 
+size_t ls_ksyms_count_name(const struct ls_ksyms *ks, const char *name, uint64_t *addr)
+{
+	size_t i, n = 0;
+
+	for (i = 0; ks && i < ks->n; i++) {
+		if (strcmp(ks->names + ks->syms[i].name, name) || (n && ks->syms[i].addr == *addr))
+			continue;
+		if (!n++)
+			*addr = ks->syms[i].addr;
+	}
+	return n;
+}
+
 const char *ls_ksyms_format(const struct ls_ksyms *ks, uint64_t addr, char *buf, size_t len)
 {
 	uint64_t off = 0;

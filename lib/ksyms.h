@@ -26,6 +26,9 @@ size_t ls_ksyms_count(const struct ls_ksyms *ks);
 const char *ls_ksyms_lookup(const struct ls_ksyms *ks, uint64_t addr, uint64_t *off);
 /* Address of a text symbol by exact name, 0 if absent. */
 uint64_t ls_ksyms_addr(const struct ls_ksyms *ks, const char *name);
+/* At how many addresses a text symbol of this exact name is (static
+ * functions of different files may share one); *addr = the first. */
+size_t ls_ksyms_count_name(const struct ls_ksyms *ks, const char *name, uint64_t *addr);
 /* "name" or "name+0x1f" or "0xffffffff81234567" when unknown. */
 const char *ls_ksyms_format(const struct ls_ksyms *ks, uint64_t addr, char *buf, size_t len);
 

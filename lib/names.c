@@ -81,6 +81,11 @@ static int is_ipi_kaddr_class(uint32_t cls)
 	       cls == LS_K_IPI_CALLSITE_SENDS;
 }
 
+int ls_class_key_is_kaddr(uint32_t cls)
+{
+	return is_timer_fn_class(cls) || is_ipi_kaddr_class(cls);
+}
+
 static int is_kvm_class(uint32_t cls)
 {
 	return cls == LS_K_KVM_EXIT || cls == LS_K_KVM_GUEST;

@@ -22,6 +22,9 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx);
 const char *ls_class_name(uint32_t cls);
 /* Inverse; returns -1 if unknown. */
 int ls_class_from_name(const char *name);
+/* Classes whose keys are kernel addresses (LS_KADDR): timer functions,
+ * IPI callbacks and callsites, preemptirq ips. */
+int ls_class_key_is_kaddr(uint32_t cls);
 /* Classes whose values are counts, not nanoseconds (ipi_sends...). */
 int ls_class_is_count(uint32_t cls);
 

@@ -228,6 +228,10 @@ static json_object *window_obj(const struct ls_window *w, const union ls_rec_any
 		add_bool(o, "delivery_unseen", true);
 	if (w->flags & LS_WIN_ARMING_UNSEEN)
 		add_bool(o, "arming_unseen", true);
+	if (w->flags & LS_WIN_RESTORED)
+		add_bool(o, "restored", true);
+	if (w->flags & LS_WIN_EARLIER_BOOT)
+		add_bool(o, "earlier_boot", true);
 	add_u64(o, "parts", w->parts);
 	json_object_object_add(o, "cause", cause_obj(w));
 	json_object_object_add(o, "task", task_obj(w->pid, w->comm));

@@ -108,11 +108,16 @@ static int check_header(const unsigned char *p, size_t len, struct ls_state_msg 
 	return LS_STATE_OK;
 }
 
-static const struct ls_state_section *find_section(uint32_t type)
+/* The table entry that reads this type in this version. */
+static const struct ls_state_section *find_section(uint32_t type, uint32_t ver)
 {
-	for (size_t i = 0; i < ls_state_nsections; i++)
-		if (ls_state_sections[i].type == type)
-			return &ls_state_sections[i];
+	for (size_t i = 0; i < ls_state_nsections; i++) {
+		const struct ls_state_section *sec = &ls_state_sections[i];
+		uint32_t min = sec->min_version ? sec->min_version : sec->version;
+
+		if (sec->type == type && ver >= min && ver <= sec->version)
+			return sec;
+	}
 	return NULL;
 }
 
@@ -123,7 +128,7 @@ static int load_section(struct ls_rbuf *body, struct ls_state *s, struct ls_stat
 	uint32_t tf = get_u32(body), ver = get_u32(body);
 	uint64_t len = get_u64(body);
 	uint32_t type = tf & ~LS_SEC_CRITICAL;
-	const struct ls_state_section *sec = find_section(type);
+	const struct ls_state_section *sec = find_section(type, ver);
 	struct ls_rbuf r;
 	int rc;
 
@@ -132,7 +137,7 @@ static int load_section(struct ls_rbuf *body, struct ls_state *s, struct ls_stat
 			       (unsigned long long)len);
 	r = (struct ls_rbuf){ .p = body->p + body->off, .len = len };
 	body->off += len;
-	if (!sec || ver != sec->version) {
+	if (!sec) {
 		if (tf & LS_SEC_CRITICAL)
 			return ls_state_invalid(m, "section %u version %u is required but unknown to "
 				       "this latscoped", type, ver);
@@ -143,6 +148,7 @@ static int load_section(struct ls_rbuf *body, struct ls_state *s, struct ls_stat
 	if (*seen & (1ull << (sec - ls_state_sections)))
 		return ls_state_invalid(m, "%s section appears twice", sec->name);
 	*seen |= 1ull << (sec - ls_state_sections);
+	s->sec_version = ver;
 	rc = sec->load(&r, s, m);
 	if (rc)
 		return rc;
@@ -154,7 +160,28 @@ static int load_section(struct ls_rbuf *body, struct ls_state *s, struct ls_stat
 	return LS_STATE_OK;
 }
 
-int ls_state_decode(const void *buf, size_t len, size_t max_series,
+/* A new aggregator as the restoring daemon runs it: restored windows
+ * must land in lists of its worst-N, logs only for its isolated CPUs.
+ * Options it rejects are the caller's error, not the file's: reported
+ * like a lack of memory (the file is kept). */
+static int new_agg(const struct ls_state_limits *lim, struct ls_state *s,
+		   struct ls_state_msg *m)
+{
+	struct ls_windows *w;
+
+	s->agg = ls_agg_new(lim->max_series);
+	if (!s->agg)
+		return LS_STATE_NOMEM;
+	w = ls_agg_windows(s->agg);
+	if ((lim->win && ls_windows_set_opts(w, lim->win)) ||
+	    (lim->isolated && ls_windows_set_isolated(w, lim->isolated))) {
+		snprintf(m->err, sizeof(m->err), "windows options rejected by the new aggregator");
+		return LS_STATE_NOMEM;
+	}
+	return LS_STATE_OK;
+}
+
+int ls_state_decode(const void *buf, size_t len, const struct ls_state_limits *lim,
 		    struct ls_state *s, struct ls_state_msg *m)
 {
 	const unsigned char *p = buf;
@@ -166,12 +193,14 @@ int ls_state_decode(const void *buf, size_t len, size_t max_series,
 	rc = check_header(p, len, m);
 	if (rc)
 		return rc;
-	s->agg = ls_agg_new(max_series);
-	if (!s->agg)
-		return LS_STATE_NOMEM;
+	s->lim = lim;
+	rc = new_agg(lim, s, m);
 	body = (struct ls_rbuf){ .p = p + LS_STATE_HDR_LEN, .len = len - LS_STATE_HDR_LEN };
 	while (!rc && rb_left(&body))
 		rc = load_section(&body, s, m, &seen);
+	ls_keymap_free(s->keymap);
+	s->keymap = NULL;
+	s->lim = NULL;
 	for (size_t i = 0; !rc && i < ls_state_nsections; i++)
 		if (ls_state_sections[i].required && !(seen & (1ull << i)))
 			rc = ls_state_invalid(m, "no %s section", ls_state_sections[i].name);
@@ -181,7 +210,7 @@ int ls_state_decode(const void *buf, size_t len, size_t max_series,
 		free(s->comms);
 		s->comms = NULL;
 		s->ncomms = 0;
-		if (rc == LS_STATE_NOMEM)
+		if (rc == LS_STATE_NOMEM && !m->err[0])
 			snprintf(m->err, sizeof(m->err), "out of memory");
 	}
 	return rc;
@@ -219,7 +248,7 @@ static int read_all(int fd, unsigned char *p, size_t len)
 	return 0;
 }
 
-int ls_state_load(const char *path, size_t max_series, struct ls_state *s,
+int ls_state_load(const char *path, const struct ls_state_limits *lim, struct ls_state *s,
 		  struct ls_state_msg *m)
 {
 	unsigned char *buf = NULL;
@@ -255,7 +284,7 @@ int ls_state_load(const char *path, size_t max_series, struct ls_state *s,
 		rc = LS_STATE_IOERR;
 		goto out;
 	}
-	rc = ls_state_decode(buf, (size_t)st.st_size, max_series, s, m);
+	rc = ls_state_decode(buf, (size_t)st.st_size, lim, s, m);
 out:
 	free(buf);
 	close(fd);

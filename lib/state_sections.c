@@ -15,6 +15,7 @@
 #include "comms.h"
 #include "kvm_reasons.h"
 #include "lebuf.h"
+#include "names.h"
 #include "state_sections.h"
 
 #define NBUCKETS (LS_HIST_OCTAVES * LS_HIST_SUB)
@@ -260,6 +261,8 @@ static int load_agg(struct ls_rbuf *r, struct ls_state *s, struct ls_state_msg *
 				       (unsigned long long)nseries, (unsigned long long)i);
 		snprintf(id, sizeof(id), "series %llu (class %u cpu %u key %u)",
 			 (unsigned long long)i, cls, cpu, key);
+		if (ls_class_key_is_kaddr(cls)) /* a function's address on this boot */
+			key = ls_state_rekey(s, key);
 		ls_hist_init(&h);
 		rc = load_hist(r, &h, id, m);
 		if (!rc && !ls_agg_add_hist(s->agg, cls, cpu, key, &h))
@@ -464,13 +467,23 @@ static int load_comms(struct ls_rbuf *r, struct ls_state *s, struct ls_state_msg
 /* --- the table ----------------------------------------------------------- */
 
 const struct ls_state_section ls_state_sections[] = {
-	{ LS_SEC_META, 1, true, true, "meta", save_meta, load_meta },
-	{ LS_SEC_COUNTERS, 1, true, false, "counters", save_counters, load_counters },
-	{ LS_SEC_AGG, 1, true, false, "aggregator", save_agg, load_agg },
+	{ LS_SEC_META, 1, 0, true, true, "meta", save_meta, load_meta },
+	/* before the sections whose kernel addresses it rebases */
+	{ LS_SEC_SYMBOLS, 1, 0, false, false, "symbols", ls_state_save_syms, ls_state_load_syms },
+	{ LS_SEC_COUNTERS, 1, 0, true, false, "counters", save_counters, load_counters },
+	{ LS_SEC_AGG, 1, 0, true, false, "aggregator", save_agg, load_agg },
 	/* names are hints: an older reader may drop them */
-	{ LS_SEC_COMMS, 1, false, false, "comms", save_comms, load_comms },
+	{ LS_SEC_COMMS, 1, 0, false, false, "comms", save_comms, load_comms },
 	/* an older reader drops the KVM view's table (the kvm_exit/kvm_guest
 	 * series stay, in the aggregator section) */
-	{ LS_SEC_KVM, 1, false, false, "kvm", save_kvm, load_kvm },
+	{ LS_SEC_KVM, 1, 0, false, false, "kvm", save_kvm, load_kvm },
+	/* an older reader drops the worst lists and logs (the windows'
+	 * histograms stay, in the aggregator section) */
+	{ LS_SEC_WINDOWS, 1, 0, false, false, "windows", ls_state_save_windows,
+	  ls_state_load_windows },
+	{ LS_SEC_ISOLATED, 1, 0, false, false, "isolated", ls_state_save_isolated,
+	  ls_state_load_isolated },
+	{ LS_SEC_WAKEUPS, 1, 0, false, false, "wakeups", ls_state_save_wakeups,
+	  ls_state_load_wakeups },
 };
 const size_t ls_state_nsections = sizeof(ls_state_sections) / sizeof(ls_state_sections[0]);

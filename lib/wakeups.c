@@ -17,6 +17,7 @@ struct wk_cpu {
 	size_t nworst;
 	bool has_below;
 	uint64_t below[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS];
+	uint64_t base[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS]; /* restored */
 };
 
 struct ls_wakeups {
@@ -111,7 +112,31 @@ bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls
 	c = wk_cpu_slot(w, cpu);
 	if (!c)
 		return false;
-	memcpy(c->below[cls], counts, sizeof(c->below[cls]));
+	for (unsigned b = 0; b < LS_WAKEUP_LOG2_BUCKETS; b++)
+		c->below[cls][b] = c->base[cls][b] + counts[b];
+	c->has_below = true;
+	return true;
+}
+
+size_t ls_wakeups_ncpus(const struct ls_wakeups *w)
+{
+	return w->ncpus;
+}
+
+bool ls_wakeups_restore_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
+				    const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
+{
+	struct wk_cpu *c;
+
+	if (cls >= LS_SCHED_MAX)
+		return true;
+	c = wk_cpu_slot(w, cpu);
+	if (!c)
+		return false;
+	for (unsigned b = 0; b < LS_WAKEUP_LOG2_BUCKETS; b++) {
+		c->base[cls][b] += counts[b];
+		c->below[cls][b] += counts[b];
+	}
 	c->has_below = true;
 	return true;
 }

@@ -32,10 +32,18 @@ size_t ls_wakeups_worst(const struct ls_wakeups *w, uint32_t cpu,
 void ls_wakeups_set_floor(struct ls_wakeups *w, uint64_t floor_ns);
 uint64_t ls_wakeups_floor(const struct ls_wakeups *w);
 /* Replace cpu's below-floor log2 counts for class cls (totals since start,
- * as the kernel keeps them). False on allocation failure. */
+ * as the kernel keeps them; a restored state's counts are added to them).
+ * False on allocation failure. */
 bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
 				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS]);
 /* cpu's below-floor counts for cls, or NULL when none were set. */
 const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls);
+
+/* Persistence (lib/state_wakeups.c): CPUs with a slot (highest + 1), and
+ * saved below-floor counts, the base the kernel's restarted ones add to.
+ * False on allocation failure. */
+size_t ls_wakeups_ncpus(const struct ls_wakeups *w);
+bool ls_wakeups_restore_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
+				    const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS]);
 
 #endif

@@ -89,12 +89,12 @@ void ls_kstore_free(struct ls_win_kstore *k)
 }
 
 /*
- * Insert into the worst list (longest first; among equal lengths the
- * earlier window stays ahead). Story buffers belong to slots, so moving
- * entries swaps story pointers rather than copying records.
+ * A slot of the worst list for w (longest first; among equal lengths the
+ * earlier entry stays ahead), with w copied in; NULL if w is not long
+ * enough. Story buffers belong to slots, so moving entries swaps story
+ * pointers rather than copying records; the caller fills the story.
  */
-static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct ls_window *w,
-					 const struct ls_flight *fl)
+static struct ls_win_worst *take_slot(struct ls_win_kstore *k, const struct ls_window *w)
 {
 	struct ls_win_worst tmp;
 	unsigned pos;
@@ -109,9 +109,17 @@ static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct l
 	}
 	k->worst[pos].w = *w;
 	k->worst[pos].story = tmp.story;
-	k->worst[pos].nstory = ls_flight_snapshot(fl, w->start + w->len, tmp.story,
-						  k->story_cap);
 	return &k->worst[pos];
+}
+
+static struct ls_win_worst *insert_worst(struct ls_win_kstore *k, const struct ls_window *w,
+					 const struct ls_flight *fl)
+{
+	struct ls_win_worst *e = take_slot(k, w);
+
+	if (e)
+		e->nstory = ls_flight_snapshot(fl, w->start + w->len, e->story, k->story_cap);
+	return e;
 }
 
 struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_window *w,
@@ -119,4 +127,16 @@ struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_wind
 {
 	*stale = !ls_roll_add(&k->roll, w->start + w->len, w->len);
 	return insert_worst(k, w, fl);
+}
+
+struct ls_win_worst *ls_kstore_restore(struct ls_win_kstore *k, const struct ls_win_worst *e)
+{
+	struct ls_win_worst *slot = take_slot(k, &e->w);
+	unsigned skip = e->nstory > k->story_cap ? e->nstory - k->story_cap : 0;
+
+	if (!slot)
+		return NULL;
+	slot->nstory = e->nstory - skip;
+	memcpy(slot->story, e->story + skip, slot->nstory * sizeof(*slot->story));
+	return slot;
 }

@@ -43,5 +43,9 @@ void ls_kstore_free(struct ls_win_kstore *k);
  */
 struct ls_win_worst *ls_kstore_add(struct ls_win_kstore *k, const struct ls_window *w,
 				   const struct ls_flight *fl, bool *stale);
+/* Offer a saved worst window (story included, cut to its newest story_cap
+ * records) to the worst list; the rolling ring is not touched. Returns the
+ * entry it took, NULL if not long enough. */
+struct ls_win_worst *ls_kstore_restore(struct ls_win_kstore *k, const struct ls_win_worst *e);
 
 #endif

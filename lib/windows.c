@@ -487,6 +487,9 @@ static void name_softirq_ctx(struct cpu_state *c, const struct ls_rec *r)
 			struct ls_window *win = &ks->worst[i].w;
 			uint64_t end = win->start + win->len;
 
+			/* a restored window's softirq ended in an earlier run */
+			if (win->flags & LS_WIN_RESTORED)
+				continue;
 			if (win->ctx == LS_WC_SOFTIRQ && win->ctx_vec == LS_CTX_VEC_UNKNOWN &&
 			    end >= r->ts && end <= r->ts + r->dur)
 				win->ctx_vec = (uint8_t)r->key;
@@ -759,6 +762,67 @@ uint64_t ls_windows_last_ns(const struct ls_windows *w)
 uint64_t ls_windows_now(const struct ls_windows *w)
 {
 	return w->now;
+}
+
+int ls_windows_restore_worst(struct ls_windows *w, const struct ls_win_worst *e)
+{
+	int k = kidx(e->w.kind);
+	struct ls_win_worst *slot;
+	struct cpu_state *c;
+
+	w->started = true;
+	c = cpu_get(w, e->w.cpu);
+	if (!c)
+		return -1;
+	if (!c->ks[k]) {
+		c->ks[k] = ls_kstore_new(w->o.worst, w->o.flight);
+		if (!c->ks[k])
+			return -1;
+	}
+	slot = ls_kstore_restore(c->ks[k], e);
+	if (!slot)
+		return 0;
+	slot->w.flags |= LS_WIN_RESTORED;
+	return 1;
+}
+
+struct ls_intr_log *ls_windows_restore_intr(struct ls_windows *w, uint32_t cpu, bool *nomem)
+{
+	struct cpu_state *c;
+
+	*nomem = false;
+	w->started = true;
+	if (!ls_cpuset_has(&w->isolated, cpu))
+		return NULL;
+	c = cpu_get(w, cpu);
+	*nomem = !c;
+	return c ? c->intr : NULL;
+}
+
+void ls_windows_add_stats(struct ls_windows *w, const struct ls_win_stats *st)
+{
+	const uint64_t *src = (const uint64_t *)st;
+	uint64_t *dst = (uint64_t *)&w->st;
+
+	_Static_assert(sizeof(*st) % sizeof(uint64_t) == 0, "ls_win_stats: u64 counters only");
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+unsigned ls_windows_exact_mask(const struct ls_windows *w)
+{
+	return (w->exact[0] ? 1u : 0) | (w->exact[1] ? 2u : 0);
+}
+
+void ls_windows_restore_exact(struct ls_windows *w, unsigned mask)
+{
+	w->exact[0] |= mask & 1;
+	w->exact[1] |= (mask & 2) != 0;
+}
+
+void ls_windows_get_isolated(const struct ls_windows *w, struct ls_cpuset *out)
+{
+	*out = w->isolated;
 }
 
 static const char *const src_names[LS_WS_MAX] = {

@@ -59,6 +59,11 @@ enum ls_win_ctx {
 				      * interrupt's record (lost or hidden) */
 #define LS_WIN_ARMING_UNSEEN (1u << 3) /* timer: when it was armed is unknown,
 					* so it may have been armed late */
+#define LS_WIN_RESTORED    (1u << 4) /* from an earlier run, restored from the
+				      * state file */
+#define LS_WIN_EARLIER_BOOT (1u << 5) /* restored from a run on an earlier
+				       * boot: its times are that boot's
+				       * CLOCK_MONOTONIC, not this one's */
 
 #define LS_PID_UNKNOWN 0xffffffffu
 #define LS_CTX_VEC_UNKNOWN 0xff
@@ -214,6 +219,27 @@ uint64_t ls_windows_last_ns(const struct ls_windows *w);
  * (UINT64_MAX), the end of the second of the latest record, so that its
  * second counts as complete. Views compute rolling periods against it. */
 uint64_t ls_windows_now(const struct ls_windows *w);
+
+/*
+ * Persistence (lib/state_windows.c). A restore happens before the first
+ * record, after the options and isolated CPUs are set (they cannot change
+ * after it). ls_windows_restore_worst() offers a saved worst window to its
+ * CPU's list as a new one would be (the longest N stay; a saved one stays
+ * ahead of an equally long new one), flagged LS_WIN_RESTORED, with the
+ * newest records of its story that fit the flight recorder size. Returns 1
+ * kept, 0 not long enough, -1 on ENOMEM.
+ */
+int ls_windows_restore_worst(struct ls_windows *w, const struct ls_win_worst *e);
+/* The interruption log of an isolated CPU, to fill; NULL when the CPU is
+ * not isolated (*nomem false) or on ENOMEM (*nomem true). */
+struct ls_intr_log *ls_windows_restore_intr(struct ls_windows *w, uint32_t cpu, bool *nomem);
+/* Add saved derivation counters to the running ones. */
+void ls_windows_add_stats(struct ls_windows *w, const struct ls_win_stats *st);
+/* Window kinds (bit kidx: 1 irq-off, 2 preempt-off) that exact tracepoint
+ * windows have superseded; restore ORs them in. */
+unsigned ls_windows_exact_mask(const struct ls_windows *w);
+void ls_windows_restore_exact(struct ls_windows *w, unsigned mask);
+void ls_windows_get_isolated(const struct ls_windows *w, struct ls_cpuset *out);
 
 /* Window kinds and sources as words ("irqoff", "hardirq", ...). */
 const char *ls_win_kind_name(uint32_t kind);

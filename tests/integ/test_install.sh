@@ -87,6 +87,18 @@ for m in "$D"/usr/share/man/man*/*; do
 		check "mandoc -Tlint $(basename "$m") clean${w:+: $w}" test -z "$w"
 	fi
 done
+# .TH: the date of the page's last change (git's, when this is a checkout)
+# and this build's version, put there by scripts/man_page.sh at install
+version=$(sed -n 's/^VERSION := //p' Makefile)
+for src in docs/man/*.[158]; do
+	m=$D/usr/share/man/man${src##*.}/$(basename "$src")
+	th=$(head -1 "$m"); src_date=$(sed -n '1s/^\.TH [^ ]* [^ ]* "\([^"]*\)".*/\1/p' "$src")
+	want=$(git log -1 --format=%as -- "$src" 2>/dev/null); want=${want:-$src_date}
+	check "$(basename "$m"): .TH dated $want, latscope $version ($th)" \
+		test "$th" != "${th/\"$want\" \"latscope $version\"/}" -a -n "$(date -d "$want" +%F 2>/dev/null)"
+	[ "$src_date" = "$want" ] ||
+		echo "note: $src says $src_date, last changed $want (installed pages carry $want)"
+done
 check "latscope.conf(5) documents every configuration key" bash -c '
 	missing=; for k in $(awk "/=/ { print \$1 }" <<<"$1"); do grep -q "^\.BR $k " "$2" || missing="$missing $k"; done
 	[ -z "$missing" ] || { echo "missing:$missing"; exit 1; }' _ "$defaults" "$D/usr/share/man/man5/latscope.conf.5"

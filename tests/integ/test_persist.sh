@@ -6,7 +6,10 @@
 # the other histograms must come back at least as large as before, bucket by
 # bucket. A corrupt, truncated or foreign state file is moved aside with a
 # warning and the daemon starts fresh; a second daemon on the same state
-# directory is refused.
+# directory is refused. Worst windows (with their stories), worst wakeups
+# and the interruption log of an isolated CPU come back too, after a
+# SIGKILL and after a SIGTERM, new worse windows still enter, and a daemon
+# with a smaller --worst keeps the longest ones.
 set -u
 . "$(dirname "$0")/lib.sh"
 STATE=$LS_TMP/state
@@ -136,7 +139,131 @@ damage "corrupt byte" "body checksum mismatch" flip
 damage "truncated" "truncated" cut_half
 damage "foreign file" "not a latscope state file" foreign
 
-# --- 5: the default: systemd's $STATE_DIRECTORY, else no persistence ------
+# --- 5: worst windows, worst wakeups, interruption logs ---------------------
+# The views are queried (P) and the state saved a little later, so windows
+# that ended in between may be saved too; a restart's restored windows (R,
+# marked "restored"; the mark itself is not compared, P may hold windows
+# restored earlier) are checked per CPU and kind against P: each one is
+# P's window, identical (start, length, cause, task, context, blocker,
+# story), or one that ended after P was taken; and every window of P longer
+# than R's shortest is in R (a shorter one may have been pushed out of a
+# full list by those later ones, or by the new daemon's windows).
+WSTATE=$LS_TMP/wstate
+ISO_CPU=$(($(nproc) - 1))
+WOPTS=(--state-dir "$WSTATE" --state-interval 1 --isolated "$ISO_CPU")
+cli_json() { "$BUILD/latscope" --socket "$SOCK" --json "$@"; }
+# windows_kept P R (files): prints what matched per CPU and kind, fails on a violation
+windows_kept() {
+	jq -e -r -n --slurpfile P "$1" --slurpfile R "$2" '$P[0] as $p | $R[0] as $r |
+		[range(0; $p.cpus | length) as $c | ("irqoff", "preemptoff") as $k |
+		 ($p.cpus[$c][$k].worst | map(del(.restored))) as $P |
+		 ([$r.cpus[$c][$k].worst[] | select(.restored) | del(.restored)]) as $R |
+		 ([$R[].len_ns] | min) as $rmin |
+		 {cpu: $c, kind: $k, p: ($P | length), r: ($R | length),
+		  matched: ([$R[] | select(. as $x | $P | index([$x]))] | length),
+		  late: ([$R[] | select(. as $x | ($P | index([$x])) | not) |
+			  select(.start_mono_ns + .len_ns > $p.now_mono_ns - 2000000000)] | length),
+		  lost: ([$P[] | select(.len_ns > $rmin) | select(. as $x | $R | index([$x]) | not)] |
+			 length)}] as $v |
+		($v | map("cpu\(.cpu) \(.kind): \(.matched) identical + \(.late) later of \(.r) restored, P had \(.p)") | .[]),
+		($v | all(.r == .matched + .late and .lost == 0 and (.p == 0 or .matched > 0)))'
+}
+# wakeups_kept P R (files): per CPU each worst wakeup of P is in R or beaten by 8 there
+wakeups_kept() {
+	jq -e -n --slurpfile P "$1" --slurpfile R "$2" '$P[0] as $p | $R[0] as $r |
+		[range(0; $p.cpus | length) as $c | $p.cpus[$c].wakeups.worst as $P |
+		 $r.cpus[$c].wakeups.worst as $R |
+		 ($P[] | . as $x | ($R | index([$x])) != null or
+		  ([$R[] | select(.latency_ns >= $x.latency_ns)] | length) == ($R | length) and
+		  ($R | length) == 8)] | all' >/dev/null
+}
+wakeups_matched() {
+	jq -n --slurpfile P "$1" --slurpfile R "$2" '$P[0] as $p | $R[0] as $r |
+		[range(0; $p.cpus | length) as $c | $p.cpus[$c].wakeups.worst[] as $x |
+		 select($r.cpus[$c].wakeups.worst | index([$x]))] | length'
+}
+# isolated_kept P R (files): the isolated CPU's count and every cause's count grew or stayed
+isolated_kept() {
+	jq -e -n --slurpfile P "$1" --slurpfile R "$2" '$P[0] as $p | $R[0] as $r |
+		($p.isolated_cpus[0]) as $a | ($r.isolated_cpus[0]) as $b |
+		$b.interruptions >= $a.interruptions and $a.interruptions > 0 and
+		([$a.causes[] | . as $x | [$b.causes[] | select(.kind == $x.kind and
+		  .key == $x.key and .sender_cpu == $x.sender_cpu)][0].count // 0 |
+		  . >= $x.count] | all)' >/dev/null
+}
+wload() {
+	"$BUILD/tests/integ/workload" --seconds "$1" >"$LS_TMP/workload.out" 2>&1 ||
+		{ cat "$LS_TMP/workload.out"; not_ok "workload ran"; }
+}
+views() { # TAG: windows, wakeups, isolated views into files w_TAG, k_TAG, i_TAG
+	cli_json windows >"$LS_TMP/w_$1"
+	cli_json wakeups >"$LS_TMP/k_$1"
+	cli_json isolated --n 128 >"$LS_TMP/i_$1"
+}
+w_a=$LS_TMP/w_a w_b=$LS_TMP/w_b w_c=$LS_TMP/w_c w_d=$LS_TMP/w_d w_e=$LS_TMP/w_e
+k_a=$LS_TMP/k_a k_b=$LS_TMP/k_b k_c=$LS_TMP/k_c k_d=$LS_TMP/k_d
+i_a=$LS_TMP/i_a i_b=$LS_TMP/i_b i_c=$LS_TMP/i_c i_d=$LS_TMP/i_d
+
+start_daemon "${WOPTS[@]}" --worst 50
+wload 3
+views a
+t=$(date +%s%N)
+check "windows: a periodic save after the views were read" wait_save "$t"
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+start_daemon "${WOPTS[@]}" --worst 50
+views b
+s=$(status)
+check "after SIGKILL: status counts what was restored ($(jq -c '.state.restored | {windows, wakeups, isolated_logs}' <<<"$s"))" \
+	jq_true '.state.restored.windows > 0 and .state.restored.wakeups > 0 and .state.restored.isolated_logs == 1' <<<"$s"
+out=$(windows_kept "$w_a" "$w_b"); rc=$?; sed 's/^/  /' <<<"$out"
+check "after SIGKILL: the worst windows are those read before, identical with their stories" test $rc -eq 0
+check "after SIGKILL: worst wakeups kept ($(wakeups_matched "$k_a" "$k_b") identical; the others beaten by later ones)" \
+	wakeups_kept "$k_a" "$k_b"
+check "after SIGKILL: at least one worst wakeup identical" test "$(wakeups_matched "$k_a" "$k_b")" -gt 0
+check "after SIGKILL: isolated CPU $ISO_CPU's interruptions kept ($(jq .isolated_cpus[0].interruptions "$i_a") -> $(jq .isolated_cpus[0].interruptions "$i_b")), every cause's count too" \
+	isolated_kept "$i_a" "$i_b"
+human=$("$BUILD/latscope" --socket "$SOCK" windows --n 3)
+check "latscope windows marks the restored windows" grep -q "restored" <<<"$human"
+
+# new windows compete with the restored ones
+wload 3
+views c
+check "new worse windows enter ahead of restored ones ($(jq '[.cpus[] | .irqoff, .preemptoff | .worst | to_entries | map(select(.value.restored | not)) | length] | add' "$w_c") new of $(jq '[.cpus[] | .irqoff, .preemptoff | .worst | length] | add' "$w_c") listed)" \
+	jq_true '[.cpus[] | .irqoff, .preemptoff | .worst | to_entries |
+		  (map(select(.value.restored)) | map(.key) | max) as $last |
+		  map(select((.value.restored | not) and .key < ($last // -1))) | length] | add > 0' "$w_c"
+check "the lists stay sorted, longest first" \
+	jq_true '[.cpus[] | .irqoff, .preemptoff | .worst | [.[].len_ns] | . == (sort | reverse)] | all' "$w_c"
+stop_daemon; check "SIGTERM: latscoped exits 0" test $? -eq 0
+start_daemon "${WOPTS[@]}" --worst 50
+views d
+out=$(windows_kept "$w_c" "$w_d"); rc=$?; sed 's/^/  /' <<<"$out"
+check "after SIGTERM: the worst windows are those read before, identical with their stories" test $rc -eq 0
+check "after SIGTERM: worst wakeups kept ($(wakeups_matched "$k_c" "$k_d") identical)" \
+	wakeups_kept "$k_c" "$k_d"
+check "after SIGTERM: isolated CPU's interruptions kept ($(jq .isolated_cpus[0].interruptions "$i_c") -> $(jq .isolated_cpus[0].interruptions "$i_d"))" \
+	isolated_kept "$i_c" "$i_d"
+stop_daemon; check "latscoped exits 0" test $? -eq 0
+
+# a daemon keeping fewer windows keeps the longest and says what it dropped
+start_daemon "${WOPTS[@]}" --worst 5
+views e
+s=$(status)
+out=$(windows_kept "$w_d" "$w_e"); rc=$?; sed 's/^/  /' <<<"$out"
+check "--worst 50 -> 5: the 5 longest of each list, identical" test $rc -eq 0
+check "--worst 50 -> 5: lists of 5" jq_true '[.cpus[] | .irqoff, .preemptoff | .worst | length <= 5] | all' "$w_e"
+check "--worst 50 -> 5: status notes say how many were dropped ($(jq -r .state.notes <<<"$s" | grep -o '[0-9]* saved worst windows beyond[^;]*'))" \
+	grep -q "saved worst windows beyond this daemon's 5 per CPU and kind (the file kept 50) dropped" <<<"$(jq -r .state.notes <<<"$s")"
+stop_daemon
+
+# a CPU no longer isolated: its log is dropped, and said
+start_daemon --state-dir "$WSTATE" --isolated none
+s=$(status)
+check "isolation removed: the log is dropped with a note ($(jq -r .state.notes <<<"$s" | grep -o 'interruption logs[^;]*'))" \
+	grep -q "interruption logs of 1 CPUs no longer isolated dropped" <<<"$(jq -r .state.notes <<<"$s")"
+stop_daemon
+
+# --- 6: the default: systemd's $STATE_DIRECTORY, else no persistence ------
 STATE_DIRECTORY="$LS_TMP/sd:/unused" start_daemon
 check "no --state-dir: \$STATE_DIRECTORY (first entry) is used" \
 	test "$(status | jq -r .state.file)" = "$LS_TMP/sd/latscope.state"

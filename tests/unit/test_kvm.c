@@ -423,6 +423,7 @@ static void test_state_round_trip(void **state)
 	struct ls_state_msg m = { 0 };
 	struct ls_rec_kvm open = rec(1, 102, 100, 1, LS_KVM_ISA_VMX, 12, 0, 7000, 0, "vmA");
 	struct ls_kvm_stats st;
+	struct ls_state_limits lim = { .max_series = 1000 };
 	json_object *v1, *v2;
 	void *buf;
 	size_t len;
@@ -435,7 +436,7 @@ static void test_state_round_trip(void **state)
 	add(a, open);
 	s.agg = a;
 	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
-	assert_int_equal(ls_state_decode(buf, len, 1000, &r, &m), LS_STATE_OK);
+	assert_int_equal(ls_state_decode(buf, len, &lim, &r, &m), LS_STATE_OK);
 	v1 = ls_report_kvm(a, -1, -1, LS_KVM_SORT_TOTAL);
 	v2 = ls_report_kvm(r.agg, -1, -1, LS_KVM_SORT_TOTAL);
 	assert_string_equal(json_object_to_json_string(v1), json_object_to_json_string(v2));
@@ -451,7 +452,8 @@ static void test_state_round_trip(void **state)
 	/* an aggregator with no KVM record saves an empty section, restores no table */
 	s.agg = ls_agg_new(10);
 	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
-	assert_int_equal(ls_state_decode(buf, len, 10, &r, &m), LS_STATE_OK);
+	lim.max_series = 10;
+	assert_int_equal(ls_state_decode(buf, len, &lim, &r, &m), LS_STATE_OK);
 	assert_null(ls_agg_kvm(r.agg));
 	free(buf);
 	ls_agg_free(r.agg);

@@ -23,6 +23,15 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
+/* Limits of a restoring daemon with this series cap and no other limit. */
+static const struct ls_state_limits *lim(size_t max_series)
+{
+	static struct ls_state_limits l;
+
+	l = (struct ls_state_limits){ .max_series = max_series };
+	return &l;
+}
+
 static uint64_t rnd(void)
 {
 	rng_state ^= rng_state >> 12;
@@ -158,7 +167,7 @@ static void test_round_trip(void **st)
 	ls_agg_get_stats(a, &as);
 	assert_true(as.series_overflow > 0); /* the cap was hit: `other` is saved too */
 	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
-	assert_int_equal(ls_state_decode(buf, len, 150, &r, &m), LS_STATE_OK);
+	assert_int_equal(ls_state_decode(buf, len, lim(150), &r, &m), LS_STATE_OK);
 	assert_string_equal(m.notes, "");
 	assert_agg_equal(a, r.agg);
 	assert_memory_equal(&s.counters, &r.counters, sizeof(s.counters));
@@ -195,7 +204,7 @@ static void test_restore_smaller_cap(void **st)
 
 	(void)st;
 	assert_int_equal(ls_state_encode(&s, &buf, &len), LS_STATE_OK);
-	assert_int_equal(ls_state_decode(buf, len, 20, &r, &m), LS_STATE_OK);
+	assert_int_equal(ls_state_decode(buf, len, lim(20), &r, &m), LS_STATE_OK);
 	ls_agg_get_stats(a, &sa);
 	ls_agg_get_stats(r.agg, &sr);
 	assert_int_equal(sa.series_overflow, 0);
@@ -234,7 +243,7 @@ static int decode(const void *buf, size_t len, struct ls_state_msg *m)
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	rc = ls_state_decode(buf, len, 100, &r, m);
+	rc = ls_state_decode(buf, len, lim(100), &r, m);
 	if (rc == LS_STATE_OK) {
 		ls_agg_free(r.agg);
 		free(r.comms);
@@ -467,7 +476,7 @@ static void test_file_save_load(void **st)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/latscope.state", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	assert_int_equal(ls_state_load(path, 1000, &r, &m), LS_STATE_MISSING);
+	assert_int_equal(ls_state_load(path, lim(1000), &r, &m), LS_STATE_MISSING);
 	assert_null(r.agg);
 	assert_int_equal(ls_state_save(path, &s, &m), LS_STATE_OK);
 	assert_int_equal(stat(path, &sb), 0);
@@ -475,14 +484,14 @@ static void test_file_save_load(void **st)
 	assert_int_not_equal(stat(tmp, &sb), 0); /* renamed away */
 	/* a second save replaces the first */
 	assert_int_equal(ls_state_save(path, &s, &m), LS_STATE_OK);
-	assert_int_equal(ls_state_load(path, 1000, &r, &m), LS_STATE_OK);
+	assert_int_equal(ls_state_load(path, lim(1000), &r, &m), LS_STATE_OK);
 	assert_agg_equal(a, r.agg);
 	ls_agg_free(r.agg);
 	free(r.comms);
 	/* a directory where the file should be is not a state file */
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(ls_state_load(path, 1000, &r, &m), LS_STATE_INVALID);
+	assert_int_equal(ls_state_load(path, lim(1000), &r, &m), LS_STATE_INVALID);
 	assert_int_equal(ls_state_save(path, &s, &m), LS_STATE_IOERR);
 	assert_non_null(strstr(m.err, "renaming over"));
 	rmdir(path);
