@@ -39,6 +39,7 @@ struct ls_open_hrtimer {
 	__u32 woken;
 	__u32 flags;
 	char comm[16];
+	__u32 armer;  /* timerfd: the task that armed it (LS_F_TIMERFD) */
 };
 
 /*

@@ -131,6 +131,14 @@ static void print_notes(json_object *n)
 				       "timer in the trace: run time counted, lateness not known" },
 		{ "hrtimer_stale_expiry", "of them: expiry moved without an hrtimer_start (an "
 					  "earlier timer interrupt did not run the timer)" },
+		{ "hrtimer_cancel_no_fn", "hrtimer cancels of timers never started in the trace: "
+					  "function unknown, not counted" },
+		{ "hrtimer_dequeues", "hrtimer_cancel events that were an expiry's or re-arm's "
+				      "dequeue (kernel without was_armed): not cancels" },
+		{ "hrtimer_cancel_unresolved", "hrtimer_cancel events the trace ended before "
+					       "telling cancel from dequeue: not counted" },
+		{ "timerfd_unattributed", "timerfd expiries with no hrtimer_start of that timer "
+					  "in the trace: arming task unknown" },
 		{ "ipi_coalesced", "IPI sends served by an earlier send's handler run (coalesced)" },
 		{ "wakeup_from_wakeup", "wakeups timed from sched_wakeup (no sched_waking in the "
 					"trace): later than the kernel's waking" },

@@ -218,15 +218,15 @@ const struct cli_cmd cmd_hist = {
 	.usage = "usage: latscope hist CLASS [--cpu N] [--key K]\n\n"
 		 "Percentiles and a bar chart of CLASS's latency histogram. CLASS is\n"
 		 "hardirq, softirq, softirq_raise, vector, hrtimer, hrtimer_late,\n"
-		 "hrtimer_early, hrtimer_wakeup, kvm_exit (exit cost) or kvm_guest\n"
-		 "(guest run ending in an exit). All CPUs and keys are merged\n"
-		 "unless narrowed:\n\n"
+		 "hrtimer_early, hrtimer_wakeup, hrtimer_timerfd, kvm_exit (exit cost)\n"
+		 "or kvm_guest (guest run ending in an exit). All CPUs and keys are\n"
+		 "merged unless narrowed:\n\n"
 		 "  --cpu N   only CPU N\n"
 		 "  --key K   only key K: an irq number, a softirq (NET_RX), a vector\n"
 		 "            (local_timer), a timer function (tick_nohz_handler) or,\n"
-		 "            for hrtimer_wakeup, a thread id, for kvm_* an exit reason\n"
-		 "            (HLT, hlt, 12); 'latscope keys CLASS'\n"
-		 "            lists them\n"
+		 "            for hrtimer_wakeup and hrtimer_timerfd, a thread id, for\n"
+		 "            kvm_* an exit reason (HLT, hlt, 12); 'latscope keys\n"
+		 "            CLASS' lists them\n"
 		 CLI_GLOBAL_HELP,
 	.run = run,
 	.print = human,

@@ -85,8 +85,8 @@ const struct cli_cmd cmd_keys = {
 	.summary = "keys (irqs, softirqs, vectors) of a class that have data",
 	.usage = "usage: latscope keys CLASS [--cpu N]\n\n"
 		 "List the keys of CLASS (hardirq, softirq, softirq_raise, vector,\n"
-		 "hrtimer, hrtimer_late, hrtimer_early, hrtimer_wakeup, kvm_exit,\n"
-		 "kvm_guest)\n"
+		 "hrtimer, hrtimer_late, hrtimer_early, hrtimer_wakeup, hrtimer_timerfd,\n"
+		 "kvm_exit, kvm_guest)\n"
 		 "that have values, worst max first, with count, p99 and max: the\n"
 		 "names 'latscope hist CLASS --key K' accepts.\n\n"
 		 "  --cpu N   only CPU N\n" CLI_GLOBAL_HELP,

@@ -56,6 +56,7 @@ struct ls_daemon {
 	struct ls_persist persist;
 	struct ls_metrics_export metrics;
 	struct ls_stacks stacks;     /* kernel stacks of worst windows */
+	struct ls_cancel_counts *cancels; /* hrtimer_cancels.c; NULL until read */
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */
@@ -79,6 +80,13 @@ char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len
 int ls_daemon_wakeup_sync(struct ls_daemon *d);
 struct json_object *ls_daemon_wakeup_status(struct ls_daemon *d);
 int ls_daemon_wakeup_unstage(struct ls_daemon *d);
+/* hrtimer cancels (hrtimer_cancels.c): turn what the kernel's per-CPU
+ * counts gained since the last read into LS_K_HRTIMER_CANCEL records (0 or
+ * -errno; a no-op when hrtimer_cancel is not attached); the "cancels"
+ * member of the timers result; free the read state. */
+int ls_daemon_cancels_sync(struct ls_daemon *d);
+struct json_object *ls_daemon_cancels_json(const struct ls_daemon *d);
+void ls_daemon_cancels_free(struct ls_cancel_counts *c);
 /* SIGHUP: load the configuration again and apply what can change live;
  * a bad file is rejected whole and the running configuration kept
  * (reload.c). */

@@ -62,6 +62,7 @@ void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns)
 	r->ts_ns = now_ns;
 	r->events = ev;
 	r->records = rec;
+	ls_daemon_cancels_sync(d);
 }
 
 void ls_daemon_alerts_tick(struct ls_daemon *d, uint64_t now_ns)

@@ -303,6 +303,7 @@ int main(int argc, char **argv)
 	to.stack_entries = d.cfg.stack_entries;
 	to.wakeup_floor_ns = d.cfg.wakeup_floor_ns;
 	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
+	to.timerfd_fn = ls_ksyms_addr(d.ksyms, "timerfd_tmrproc");
 	to.ipi_smp_call_fn = ls_ksyms_addr(d.ksyms, "generic_smp_call_function_single_interrupt");
 	err = ls_tracer_start(&d.tracer, &to, ls_daemon_on_record, &d);
 	if (err)
@@ -363,12 +364,15 @@ out:
 		ls_tracer_drain(&d.tracer);
 		if (ls_daemon_wakeup_unstage(&d))
 			log_err("collecting the staged wakeup records: %s", strerror(errno));
+		if ((err = ls_daemon_cancels_sync(&d)))
+			log_err("reading the hrtimer cancel counts: %s", strerror(-err));
 	}
 	if (ran) { /* with the last records in, so a restart loses none */
 		ls_agg_flush(d.agg, UINT64_MAX); /* no record will end a pending window */
 		ls_persist_save(&d);
 	}
 	ls_tracer_stop(&d.tracer);
+	ls_daemon_cancels_free(d.cancels);
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
 	ls_persist_stop(&d);

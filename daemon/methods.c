@@ -305,6 +305,7 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	/* serve from up-to-date data: pull whatever the rings hold now */
 	if (strcmp(rq->method, "status")) {
 		ls_tracer_drain(&d->tracer);
+		ls_daemon_cancels_sync(d);
 		ls_agg_flush(d->agg, mono_ns());
 	}
 	if (!strcmp(rq->method, "status")) {
@@ -324,9 +325,13 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 		return ls_report_hist(d->agg, cls, cpu, key, err);
 	}
 	if (!strcmp(rq->method, "timers")) {
+		json_object *res;
+
 		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
 			return NULL;
-		return ls_report_timers(d->agg, d->tracer.ncpus, cpu);
+		res = ls_report_timers(d->agg, d->tracer.ncpus, cpu);
+		json_object_object_add(res, "cancels", ls_daemon_cancels_json(d));
+		return res;
 	}
 	if (!strcmp(rq->method, "ipis")) {
 		json_object *res;

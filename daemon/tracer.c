@@ -12,6 +12,7 @@
 #include "latscope/ipi.h"
 #include "tracer.h"
 #include "tracer_kvm.h"
+#include "tracer_timers.h"
 #include "log.h"
 
 struct ls_pcpu_value { /* layout prefix of struct ls_pcpu in bpf/common.bpf.h */
@@ -122,6 +123,7 @@ static int probe_programs(struct ls_tracer *t, const struct ls_config *cfg)
 		}
 	}
 	probe_ipi_irq_stat(t, vmlinux);
+	ls_timers_probe(t, vmlinux);
 	btf__free(vmlinux);
 	return 0;
 }
@@ -283,6 +285,7 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_shard_shift = shift;
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
+	t->skel->rodata->ls_timerfd_fn = o->timerfd_fn;
 	t->skel->rodata->ls_wakeup_floor_ns = o->wakeup_floor_ns;
 	t->skel->rodata->ls_stack_threshold_ns = o->stack_threshold_ns;
 	bpf_map__set_max_entries(t->skel->maps.ls_stacks, o->stack_entries ? o->stack_entries : 1);

@@ -19,6 +19,7 @@ struct ls_tracer_opts {
 	size_t ring_bytes;       /* per shard; power of two, >= page size */
 	size_t wakeup_bytes;     /* 0 = ring_bytes / 4 */
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
+	uint64_t timerfd_fn;        /* address of timerfd_tmrproc, 0 = unknown */
 	uint64_t wakeup_floor_ns;   /* shorter wakeups: counted, not emitted */
 	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
 	const struct ls_config *cfg; /* families to load ([tracing] families);

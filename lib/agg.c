@@ -272,9 +272,10 @@ void ls_agg_add_value(struct ls_agg *a, uint32_t cls, uint32_t cpu,
 /*
  * One hrtimer expiry feeds: its run time; its lateness against the hard
  * expiry, split by sign into LATE and EARLY (timers with slack may fire
- * between soft and hard expiry); and, for a sleeper (hrtimer_wakeup), the
- * lateness the sleeping task saw, against the expiry it asked for. An
- * offline trace may not show the expiry (LS_F_NO_EXPIRY): run time only.
+ * between soft and hard expiry); and, for a sleeper (hrtimer_wakeup) or a
+ * timerfd whose armer is known (LS_F_TIMERFD), the lateness that task saw,
+ * against the expiry it asked for, keyed by its pid. An offline trace may
+ * not show the expiry (LS_F_NO_EXPIRY): run time only.
  */
 static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 {
@@ -293,9 +294,23 @@ static void add_hrtimer(struct ls_agg *a, const struct ls_rec_hrtimer *r)
 		return;
 	ls_comm_note(h->arg, r->comm, sizeof(r->comm));
 	if (r->soft_late >= 0)
-		add_value(a, LS_K_HRTIMER_WAKEUP, h->cpu, h->arg, r->soft_late);
+		add_value(a, h->flags & LS_F_TIMERFD ? LS_K_HRTIMER_TIMERFD : LS_K_HRTIMER_WAKEUP,
+			  h->cpu, h->arg, r->soft_late);
 	else
 		a->st.wakeup_before_soft++;
+}
+
+/* r->arg cancels of timer function r->key: a count (values of 1, like the
+ * IPI send counts), not durations; the alert observer does not see it. */
+static void add_cancels(struct ls_agg *a, const struct ls_rec *r)
+{
+	struct ls_series *s;
+
+	if (!r->arg)
+		return;
+	s = lookup(a, LS_K_HRTIMER_CANCEL, r->cpu, r->key, r->arg);
+	if (!s || !ls_hist_add_n(&s->h, 1, r->arg))
+		a->st.alloc_failures++;
 }
 
 /*
@@ -402,6 +417,9 @@ static void add_record(struct ls_agg *a, const struct ls_rec *r)
 	case LS_K_KVM_EXIT:
 		add_kvm(a, (const struct ls_rec_kvm *)r);
 		break;
+	case LS_K_HRTIMER_CANCEL: /* a count at read time, not a span: */
+		add_cancels(a, r); /* nothing for the windows */
+		return;
 	default:
 		a->st.unknown_kind++;
 		break;

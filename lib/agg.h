@@ -68,9 +68,9 @@ struct ls_agg_stats {
 	uint64_t series_overflow;  /* values folded into LS_KEY_OTHER */
 	uint64_t alloc_failures;   /* values lost to ENOMEM */
 	uint32_t max_cpu_seen;     /* highest cpu number seen + 1 (0 = none) */
-	uint64_t wakeup_before_soft; /* hrtimer_wakeup fired before its soft
-				      * expiry (should never happen); not
-				      * aggregated, counted here */
+	uint64_t wakeup_before_soft; /* hrtimer_wakeup (or timerfd) fired
+				      * before its soft expiry (should never
+				      * happen); not aggregated, counted here */
 	uint64_t wakeup_timer_early; /* LS_WF_TIMER wakeup switched in before
 				      * its hard expiry (timer slack): not
 				      * aggregated, counted here */

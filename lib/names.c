@@ -42,6 +42,8 @@ static const char *const class_names[LS_K_MAX] = {
 	[LS_K_IPI_CALLSITE_SENDS] = "ipi_callsite_sends",
 	[LS_K_KVM_EXIT] = "kvm_exit",
 	[LS_K_KVM_GUEST] = "kvm_guest",
+	[LS_K_HRTIMER_CANCEL] = "hrtimer_cancel",
+	[LS_K_HRTIMER_TIMERFD] = "hrtimer_timerfd",
 };
 
 static const struct ls_ksyms *ksyms;
@@ -62,7 +64,8 @@ void ls_names_set_irq_names(ls_irq_names_fn fn, void *ctx)
 static int is_timer_fn_class(uint32_t cls)
 {
 	return cls == LS_K_HRTIMER || cls == LS_K_HRTIMER_LATE || cls == LS_K_HRTIMER_EARLY ||
-	       cls == LS_K_IRQOFF_EXACT || cls == LS_K_PREEMPTOFF_EXACT;
+	       cls == LS_K_HRTIMER_CANCEL || cls == LS_K_IRQOFF_EXACT ||
+	       cls == LS_K_PREEMPTOFF_EXACT;
 }
 
 /* Window classes are keyed by the window's source (enum ls_win_src). */
@@ -145,7 +148,8 @@ int ls_class_from_name(const char *name)
 
 int ls_class_is_count(uint32_t cls)
 {
-	return cls == LS_K_IPI_SENDS || cls == LS_K_IPI_CALLSITE_SENDS;
+	return cls == LS_K_IPI_SENDS || cls == LS_K_IPI_CALLSITE_SENDS ||
+	       cls == LS_K_HRTIMER_CANCEL;
 }
 
 const char *ls_softirq_name(uint32_t vec)
@@ -285,7 +289,7 @@ const char *ls_key_name(uint32_t cls, uint32_t key, char *buf, size_t len)
 	} else if (cls == LS_K_IPI_BY_SENDER) {
 		snprintf(buf, len, "cpu%u", key);
 		return buf;
-	} else if (cls == LS_K_HRTIMER_WAKEUP) {
+	} else if (cls == LS_K_HRTIMER_WAKEUP || cls == LS_K_HRTIMER_TIMERFD) {
 		char comm[16];
 
 		if (ls_comm_get(key, comm, sizeof(comm)))

@@ -4,7 +4,9 @@
  * callback per CPU and kind (hard, soft), closed by hrtimer_expire_exit of
  * the same hrtimer pointer. The kernel program reads the expiry from the
  * timer; text only has it in hrtimer_start, so armed timers are remembered
- * (pointer -> expiry, function, mode) until they expire or are cancelled.
+ * (pointer -> expiry, function, mode, arming task) until they expire or are
+ * cancelled. Cancels become LS_K_HRTIMER_CANCEL records (see
+ * offline_pair.h for traces of kernels that also traced dequeues).
  * The base's now on CLOCK_MONOTONIC, which the kernel program reads from the
  * timer's base, is now= itself when the line's clock is that clock (see
  * now_lag).
@@ -28,12 +30,13 @@
  * the tracepoint and the expiry check stay well below. */
 #define STALE_MARGIN_NS 20000
 
-static bool is_wakeup_fn(const char *v, size_t n)
+/* The function field v[0..n) names fn ("fn", "fn+0x1f/0x40"). */
+static bool is_fn(const char *v, size_t n, const char *fn)
 {
-	static const char fn[] = "hrtimer_wakeup";
-	size_t len = sizeof(fn) - 1;
+	size_t len = strlen(fn);
 
-	return n >= len && !memcmp(v, fn, len) && (n == len || v[len] == '+' || v[len] == '/');
+	return v && n >= len && !memcmp(v, fn, len) &&
+	       (n == len || v[len] == '+' || v[len] == '/');
 }
 
 /* mode=ABS|PINNED|SOFT (kernel), mode=0x6 / mode=6 (older kernels):
@@ -75,6 +78,87 @@ static void start(struct ls_pair *p, const struct ls_ft_event *ev, uint64_t time
 	t->softexpires = (int64_t)soft;
 	t->key = key;
 	t->soft = (int8_t)mode_soft(ev);
+	t->pid = (uint32_t)ev->pid;
+	if (ls_pair_comm_known(ev->comm, ev->comm_len))
+		ls_pair_copy_comm(t->comm, ev->comm, ev->comm_len);
+	else
+		t->comm[0] = '\0';
+}
+
+/* A cancel of the timer, as bpf/timers.bpf.c counts it: keyed by the
+ * function of its last start (unknown without one: counted, not recorded);
+ * its expiry is forgotten. */
+static void cancelled(struct ls_pair *p, uint32_t cpu, uint64_t timer, uint64_t ts, uint32_t pid)
+{
+	struct armed_timer *t = ls_pmap_get(p->timers, timer);
+	struct ls_rec r = { .ts = ts, .pid = pid, .arg = 1, .cpu = (uint16_t)cpu,
+			    .kind = LS_K_HRTIMER_CANCEL };
+
+	if (!t) {
+		p->st.hrtimer_cancel_no_fn++;
+		return;
+	}
+	r.key = t->key;
+	ls_pmap_del(p->timers, timer);
+	ls_pair_emit(p, &r);
+}
+
+/*
+ * A trace that also shows dequeues: the next hrtimer event on the CPU for
+ * a timer of the same kind (hard/soft; a hard interrupt may run between a
+ * soft timer's dequeue and its callback) tells what a pending cancel was.
+ * The same timer's expiry, or its re-arm (hrtimer_start without was_armed),
+ * means a dequeue; anything else, a cancel.
+ */
+static void resolve(struct ls_pair *p, struct cpu_state *c, uint32_t cpu, int slot,
+		    enum ev_handler h, uint64_t timer)
+{
+	struct pending_cancel *pc = &c->cancel[slot];
+
+	if (!pc->open)
+		return;
+	pc->open = false;
+	if (pc->timer == timer &&
+	    (h == H_HRTIMER_ENTRY || (h == H_HRTIMER_START && p->cancels != CANCELS_REAL))) {
+		p->st.hrtimer_dequeues++;
+		return;
+	}
+	cancelled(p, cpu, pc->timer, pc->ts, pc->pid);
+}
+
+static void cancel(struct ls_pair *p, struct cpu_state *c, uint32_t cpu, int slot,
+		   const struct ls_ft_event *ev, uint64_t timer)
+{
+	struct pending_cancel *pc = &c->cancel[slot];
+
+	if (p->cancels == CANCELS_REAL) {
+		cancelled(p, cpu, timer, ev->ts, (uint32_t)ev->pid);
+		return;
+	}
+	pc->open = true;
+	pc->timer = timer;
+	pc->ts = ev->ts;
+	pc->pid = (uint32_t)ev->pid;
+}
+
+/* The timer's kind (0 hard, 1 soft) as far as its start told, else hard. */
+static int cancel_slot(const struct ls_pair *p, uint64_t timer)
+{
+	const struct armed_timer *t = ls_pmap_get(p->timers, timer);
+
+	return t && t->soft > 0;
+}
+
+/* A timerfd's expiry reports the task that armed it. */
+static void timerfd_armer(struct ls_pair *p, struct open_timer *o, const struct armed_timer *t)
+{
+	if (!t) {
+		p->st.timerfd_unattributed++;
+		return;
+	}
+	o->armer = t->pid;
+	memcpy(o->comm, t->comm, sizeof(o->comm));
+	o->flags |= LS_F_TIMERFD;
 }
 
 /* Which slot an expiry runs in: the start's mode, else the irq-info
@@ -158,7 +242,6 @@ static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls
 		 * armed (trace clock), as bpf/timers.bpf.c computes it */
 		o->armed = ev->ts >= t->start_ts ? o->late - (int64_t)(ev->ts - t->start_ts)
 						 : LS_ARMED_UNKNOWN;
-		ls_pmap_del(p->timers, timer); /* expired: re-armed by a new start */
 	} else {
 		o->late = o->soft_late = 0;
 		o->armed = LS_ARMED_UNKNOWN;
@@ -170,8 +253,13 @@ static void expire_entry(struct ls_pair *p, struct cpu_state *c, const struct ls
 	o->key = key;
 	o->pid = (uint32_t)ev->pid;
 	o->woken = 0;
+	o->armer = 0;
 	o->comm[0] = '\0';
-	o->wakeup_fn = fn && is_wakeup_fn(fn, fn_len);
+	o->wakeup_fn = is_fn(fn, fn_len, "hrtimer_wakeup");
+	if (is_fn(fn, fn_len, "timerfd_tmrproc"))
+		timerfd_armer(p, o, t);
+	if (t) /* expired: re-armed by a new start */
+		ls_pmap_del(p->timers, timer);
 	o->ts = ev->ts;
 	o->open = true;
 }
@@ -200,7 +288,7 @@ static void expire_exit(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
 	r.h.dur = ev->ts - o->ts;
 	r.h.key = o->key;
 	r.h.pid = o->pid;
-	r.h.arg = o->woken;
+	r.h.arg = o->armer ? o->armer : o->woken;
 	r.h.cpu = (uint16_t)cpu;
 	r.h.kind = LS_K_HRTIMER;
 	r.h.flags = (uint8_t)o->flags;
@@ -216,18 +304,34 @@ static void expire_exit(struct ls_pair *p, struct cpu_state *c, uint32_t cpu,
 void ls_pair_hrtimer(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 		     const struct ls_ft_event *ev)
 {
+	uint32_t cpu = (uint32_t)ev->cpu;
+	const char *v;
 	uint64_t timer;
+	size_t n;
+	int slot;
 
 	if (ls_ft_field_hex(ev, "hrtimer", &timer)) {
 		ls_pair_malformed(p);
 		return;
 	}
+	if (h == H_HRTIMER_START) {
+		p->cancels = ls_ft_field_str(ev, "was_armed", &v, &n) ? CANCELS_WITH_DEQUEUES
+								       : CANCELS_REAL;
+		slot = mode_soft(ev) > 0;
+	} else if (h == H_HRTIMER_CANCEL) {
+		slot = cancel_slot(p, timer);
+	} else {
+		const struct armed_timer *t = ls_pmap_get(p->timers, timer);
+
+		slot = soft_slot(c, ev, t ? t->soft : -1);
+	}
+	resolve(p, c, cpu, slot, h, timer);
 	switch (h) {
 	case H_HRTIMER_START:
 		start(p, ev, timer);
 		break;
 	case H_HRTIMER_CANCEL:
-		ls_pmap_del(p->timers, timer);
+		cancel(p, c, cpu, slot, ev, timer);
 		break;
 	case H_HRTIMER_ENTRY:
 		expire_entry(p, c, ev, timer);
@@ -256,10 +360,20 @@ bool ls_pair_hrtimer_woke(struct cpu_state *c, uint32_t pid, const char *comm,
 	return false;
 }
 
+void ls_pair_hrtimer_lost(struct ls_pair *p, struct cpu_state *c)
+{
+	for (int i = 0; i < 2; i++) {
+		p->st.lost_resets += c->cancel[i].open;
+		c->cancel[i].open = false;
+	}
+}
+
 void ls_pair_hrtimer_finish(struct ls_pair *p, struct cpu_state *c, uint32_t cpu)
 {
 	for (int i = 0; i < 2; i++) {
 		const struct open_timer *o = &c->hrtimer[i];
+
+		p->st.hrtimer_cancel_unresolved += c->cancel[i].open;
 
 		if (o->open)
 			ls_pair_note_open(p, &(struct ls_pair_open){

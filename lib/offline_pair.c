@@ -398,6 +398,7 @@ static void lost(struct ls_pair *p, const struct ls_ft_event *ev)
 		p->st.lost_resets += c->hrtimer[i].open;
 		c->hrtimer[i].open = false;
 	}
+	ls_pair_hrtimer_lost(p, c);
 	for (int i = 0; i < IPI_SLOTS; i++) {
 		p->st.lost_resets += c->ipi[i].pending;
 		c->ipi[i].pending = false;

@@ -41,7 +41,13 @@
  *    irq-info column (softirq context), else whether a HRTIMER softirq is
  *    running on that CPU.
  *  - hrtimer_wakeup's sleeper: the first task woken on that CPU while the
- *    callback runs.
+ *    callback runs; a timerfd's armer: the task of its last hrtimer_start.
+ *  - hrtimer_cancel (LS_K_HRTIMER_CANCEL, one record per cancel, key = the
+ *    function of the timer's last hrtimer_start): a trace whose
+ *    hrtimer_start prints was_armed shows real cancels only; in older ones
+ *    a cancel followed on its CPU, as the next event of a timer of the same
+ *    kind (hard/soft), by the same timer's expiry or re-arm was only its
+ *    dequeue, and is not recorded (counted in hrtimer_dequeues).
  *  - kvm: the vCPU id comes from "vcpu N" of kvm_exit (new format) or of
  *    kvm_entry (old format "reason X rip ... info A B" has none); the
  *    reason name is turned back into the code (VMX or SVM table, flags
@@ -91,6 +97,14 @@ struct ls_pair_stats {
 	uint64_t hrtimer_no_expiry;  /* expiries with no hrtimer_start seen, or
 				      * a stale one (included) ... */
 	uint64_t hrtimer_stale_expiry; /* ... its expiry had moved since */
+	uint64_t hrtimer_cancel_no_fn; /* cancels of timers never started in the
+					* text: function unknown, not recorded */
+	uint64_t hrtimer_dequeues;   /* hrtimer_cancel that was an expiry's or a
+				      * re-arm's dequeue (older kernels) */
+	uint64_t hrtimer_cancel_unresolved; /* ... or might have been: the
+					     * trace ended first */
+	uint64_t timerfd_unattributed; /* timerfd expiries with no hrtimer_start
+					* in the text: armer unknown */
 	uint64_t ipi_coalesced;      /* sends served by another send's handler */
 	uint64_t wakeup_from_wakeup; /* wakeups timed from sched_wakeup */
 	uint64_t wakeup_repeated;    /* sched_waking of a task already waiting to

@@ -31,7 +31,16 @@ struct open_timer {
 	int64_t late, soft_late, armed;
 	int32_t now_lag;    /* ls_rec_hrtimer.now_lag */
 	uint32_t key, pid, woken, flags;
+	uint32_t armer;     /* timerfd: the task that armed it (LS_F_TIMERFD) */
 	char comm[COMM_LEN];
+};
+
+/* An hrtimer_cancel not yet known to be one (traces that also show the
+ * dequeue of every expiry and re-arm: offline_hrtimer.c). */
+struct pending_cancel {
+	bool open;
+	uint64_t timer, ts;
+	uint32_t pid;
 };
 
 /* IPIs sent to a CPU whose handler has not run yet, per receiving class
@@ -50,6 +59,7 @@ struct cpu_state {
 	bool seen;                        /* an event of this CPU was read */
 	struct open_span hardirq, softirq, vector;
 	struct open_timer hrtimer[2];     /* [0] hard, [1] soft */
+	struct pending_cancel cancel[2];  /* of a hard / soft timer */
 	uint64_t timer_irq[2];            /* the last two local_timer_entry */
 	uint64_t raise_ts[LS_NR_SOFTIRQS];
 	uint32_t raised;                  /* bit per vector: raise_ts valid */
@@ -67,7 +77,14 @@ struct armed_timer {
 	int64_t expires, softexpires; /* the timer's clock base, ns */
 	uint32_t key;                 /* its function */
 	int8_t soft;                  /* mode: 1 soft, 0 hard, -1 not printed */
+	uint32_t pid;                 /* the task that armed it */
+	char comm[COMM_LEN];          /* its comm ("" when unknown) */
 };
+
+/* What this trace's hrtimer_cancel events are, from its hrtimer_start
+ * lines: kernels whose hrtimer_start prints was_armed trace only real
+ * cancels; older ones also the dequeue of every expiry and re-arm. */
+enum cancel_kind { CANCELS_UNKNOWN, CANCELS_REAL, CANCELS_WITH_DEQUEUES };
 
 /* A woken task (tid -> this) not switched in yet. */
 struct waiting_task {
@@ -123,6 +140,7 @@ struct ls_pair {
 	bool ipi_seen;            /* any ipi_send_*: handler runs can be judged */
 	bool waking_seen;         /* any sched_waking: wakeups start there */
 	bool wakeup_seen;         /* any sched_wakeup: activations are known */
+	enum cancel_kind cancels; /* offline_hrtimer.c */
 	bool finished;
 };
 
@@ -150,6 +168,8 @@ void ls_pair_hrtimer(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 bool ls_pair_hrtimer_woke(struct cpu_state *c, uint32_t pid, const char *comm,
 			  uint64_t *expiry);
 void ls_pair_hrtimer_finish(struct ls_pair *p, struct cpu_state *c, uint32_t cpu);
+/* Events were lost on this CPU: forget what its cancels were waiting for. */
+void ls_pair_hrtimer_lost(struct ls_pair *p, struct cpu_state *c);
 
 /* offline_sched.c */
 void ls_pair_sched(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,

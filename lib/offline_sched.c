@@ -306,15 +306,18 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	note_comm(&next);
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
 	/* prev switches out with a wakeup pending. Once, to sleep, before
-	 * its activation (sched_wakeup): the wakeup raced with it going to
-	 * sleep, and is measured. Otherwise it ran since that wakeup without
-	 * a switch-in we saw (woken while still running, or ftrace lost the
-	 * switch-in, as it does for some idle -> task switches on 6.18): the
-	 * wakeup is not recorded. bpf/sched.bpf.c decides the same from the
-	 * task's switch counts. A trace without sched_wakeup events cannot
-	 * tell activation: then the switch-out alone decides. */
+	 * its activation (sched_wakeup), having been on this CPU since its
+	 * switch-in we saw: the wakeup raced with it going to sleep, and is
+	 * measured. Otherwise it ran since that wakeup without a switch-in we
+	 * saw (woken while still running, or ftrace lost the switch-in, as it
+	 * does for some idle -> task switches on 6.18, and then the idle
+	 * task's sched_wakeup too): the wakeup is not recorded.
+	 * bpf/sched.bpf.c decides the same from the task's switch counts. A
+	 * trace without sched_wakeup events cannot tell activation: then the
+	 * switch-out alone decides. */
 	if (prev.pid && (w = ls_pmap_get(p->wakeups, prev.pid))) {
-		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev)) {
+		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev) &&
+		    c->curr_known && c->curr_pid == prev.pid) {
 			w->raced = true;
 			p->st.wakeup_raced++;
 		} else {

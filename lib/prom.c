@@ -142,7 +142,7 @@ static void histogram(struct ls_prom *p, const char *name, const char **labels,
  * for a time-series database; `latscope hist` has them. */
 static int key_unbounded(uint32_t cls)
 {
-	return cls == LS_K_HRTIMER_WAKEUP;
+	return cls == LS_K_HRTIMER_WAKEUP || cls == LS_K_HRTIMER_TIMERFD;
 }
 
 struct entry {

@@ -9,6 +9,7 @@
 const uint32_t ls_report_classes[] = {
 	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_SOFTIRQ_RAISE, LS_K_VECTOR,
 	LS_K_HRTIMER, LS_K_HRTIMER_LATE, LS_K_HRTIMER_EARLY, LS_K_HRTIMER_WAKEUP,
+	LS_K_HRTIMER_TIMERFD,
 	LS_K_IRQOFF, LS_K_PREEMPTOFF, LS_K_IRQOFF_EXACT, LS_K_PREEMPTOFF_EXACT,
 	LS_K_IPI, LS_K_IPI_BY_SENDER, LS_K_IPI_CALLSITE,
 	LS_K_KVM_EXIT, LS_K_KVM_GUEST,
@@ -315,12 +316,28 @@ static int by_late_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/* Values of one (class, cpu, key) series: for the count classes. */
+static uint64_t series_count(const struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t key)
+{
+	struct ls_hist h;
+	uint64_t n;
+
+	ls_hist_init(&h);
+	ls_agg_merge(a, cls, cpu, key, &h);
+	n = h.count;
+	ls_hist_free(&h);
+	return n;
+}
+
+/* Every function that expired or was cancelled on the CPU. */
 static json_object *cpu_timers(const struct ls_agg *a, uint32_t cpu)
 {
 	struct keys_ctx c = { .cls = LS_K_HRTIMER, .cpu = cpu };
 	json_object *arr = json_object_new_array();
 	size_t i;
 
+	ls_agg_foreach(a, collect_key, &c);
+	c.cls = LS_K_HRTIMER_CANCEL;
 	ls_agg_foreach(a, collect_key, &c);
 	for (i = 0; i < c.n; i++) {
 		json_object *t = json_object_new_object(), *v;
@@ -333,6 +350,7 @@ static json_object *cpu_timers(const struct ls_agg *a, uint32_t cpu)
 			json_object_object_add(t, "late", v);
 		if ((v = series_summary(a, LS_K_HRTIMER_EARLY, cpu, k)))
 			json_object_object_add(t, "early", v);
+		add_u64(t, "cancelled", series_count(a, LS_K_HRTIMER_CANCEL, cpu, k));
 		json_object_array_add(arr, t);
 	}
 	free(c.keys);
@@ -340,7 +358,43 @@ static json_object *cpu_timers(const struct ls_agg *a, uint32_t cpu)
 	return arr;
 }
 
+/* The tasks whose own timers expired on the CPU (a sleeper's hrtimer_wakeup,
+ * a timerfd's timerfd_tmrproc), with the lateness each saw. */
+static json_object *cpu_timer_tasks(const struct ls_agg *a, uint32_t cpu)
+{
+	static const uint32_t classes[] = { LS_K_HRTIMER_WAKEUP, LS_K_HRTIMER_TIMERFD };
+	json_object *arr = json_object_new_array();
+
+	for (size_t j = 0; j < sizeof(classes) / sizeof(classes[0]); j++) {
+		struct keys_ctx c = { .cls = classes[j], .cpu = cpu };
+
+		ls_agg_foreach(a, collect_key, &c);
+		for (size_t i = 0; i < c.n; i++) {
+			json_object *t = json_object_new_object(), *v;
+
+			json_object_object_add(t, "class",
+					       json_object_new_string(ls_class_name(c.cls)));
+			json_object_object_add(t, "task", key_obj(c.cls, c.keys[i]));
+			if ((v = series_summary(a, c.cls, cpu, c.keys[i])))
+				json_object_object_add(t, "late", v);
+			json_object_array_add(arr, t);
+		}
+		free(c.keys);
+	}
+	json_object_array_sort(arr, by_late_desc);
+	return arr;
+}
+
 json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 {
-	return per_cpu_view(a, ncpus, cpu, "timers", cpu_timers);
+	json_object *res = per_cpu_view(a, ncpus, cpu, "timers", cpu_timers);
+	json_object *cpus = json_object_object_get(res, "cpus");
+
+	for (size_t i = 0; i < json_object_array_length(cpus); i++) {
+		json_object *co = json_object_array_get_idx(cpus, i);
+		uint64_t c = json_object_get_uint64(json_object_object_get(co, "cpu"));
+
+		json_object_object_add(co, "tasks", cpu_timer_tasks(a, (uint32_t)c));
+	}
+	return res;
 }

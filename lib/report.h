@@ -21,7 +21,9 @@ json_object *ls_report_cpus(const struct ls_agg *a, unsigned ncpus, int64_t cpu)
 json_object *ls_report_hist(const struct ls_agg *a, uint32_t cls, int64_t cpu,
 			    int64_t key, struct ls_err *err);
 /* timers view: per CPU (or only `cpu`), per timer function: expiry count,
- * lateness (late/early split) and run time, worst lateness first. */
+ * lateness (late/early split), run time and cancels, worst lateness first;
+ * then the tasks whose own timers (sleepers, timerfds) expired there, with
+ * the lateness each saw. */
 json_object *ls_report_timers(const struct ls_agg *a, unsigned ncpus, int64_t cpu);
 /* {"ncpus": N, "cpus": [{"cpu": c, member: fn(a, c)}...]} for CPUs
  * 0..ncpus-1, or only `cpu` when cpu >= 0: the shape of per-CPU views. */

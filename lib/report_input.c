@@ -8,8 +8,8 @@
 
 /* Kinds the engine records, in display order. */
 static const uint32_t kinds[] = {
-	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_VECTOR, LS_K_HRTIMER, LS_K_IPI, LS_K_WAKEUP,
-	LS_K_KVM_EXIT,
+	LS_K_HARDIRQ, LS_K_SOFTIRQ, LS_K_VECTOR, LS_K_HRTIMER, LS_K_HRTIMER_CANCEL, LS_K_IPI,
+	LS_K_WAKEUP, LS_K_KVM_EXIT,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -154,6 +154,10 @@ static json_object *notes(const struct ls_pair_stats *s)
 
 	add_u64(o, "hrtimer_no_expiry", s->hrtimer_no_expiry);
 	add_u64(o, "hrtimer_stale_expiry", s->hrtimer_stale_expiry);
+	add_u64(o, "hrtimer_cancel_no_fn", s->hrtimer_cancel_no_fn);
+	add_u64(o, "hrtimer_dequeues", s->hrtimer_dequeues);
+	add_u64(o, "hrtimer_cancel_unresolved", s->hrtimer_cancel_unresolved);
+	add_u64(o, "timerfd_unattributed", s->timerfd_unattributed);
 	add_u64(o, "ipi_coalesced", s->ipi_coalesced);
 	add_u64(o, "wakeup_from_wakeup", s->wakeup_from_wakeup);
 	add_u64(o, "wakeup_repeated", s->wakeup_repeated);

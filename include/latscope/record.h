@@ -18,7 +18,8 @@
 
 #include <linux/types.h>
 
-#define LS_RECORD_VERSION 3 /* 2: ls_rec_hrtimer.armed; 3: ls_rec_hrtimer.now_lag,
+#define LS_RECORD_VERSION 4 /* 2: ls_rec_hrtimer.armed; 3: LS_K_HRTIMER_CANCEL
+			     * records, LS_F_TIMERFD; 4: ls_rec_hrtimer.now_lag,
 			     * .stack, ls_rec_ipi.stack */
 
 /*
@@ -67,6 +68,13 @@ enum ls_kind {
 	LS_K_IPI_SENDS = 21,    /* sends one handler run served (1 + coalesced),
 				 * key = callback; a count, not ns */
 	LS_K_IPI_CALLSITE_SENDS = 22, /* the same, key = callsite */
+	/* hrtimers (bpf/timers.bpf.c) */
+	LS_K_HRTIMER_CANCEL = 23, /* plain struct ls_rec: h.arg cancels
+				   * (hrtimer_cancel) of timer function h.key
+				   * on h.cpu; a count, not ns */
+	LS_K_HRTIMER_TIMERFD = 24, /* derived: a timerfd expiry's lateness
+				    * against its (soft) expiry; key = pid of
+				    * the task that armed it */
 	LS_K_MAX = 32,          /* room for later families; arrays are sized by it */
 };
 
@@ -95,6 +103,9 @@ enum ls_vector {
 #define LS_F_IN_VECTOR  (1u << 2)
 #define LS_F_IN_HRTIMER (1u << 3)
 #define LS_F_SOFT       (1u << 4) /* hrtimer ran in softirq (HRTIMER_MODE_SOFT) */
+/* hrtimer: a timerfd's timer; h.arg is the task that armed it (not a woken
+ * sleeper) and comm its comm */
+#define LS_F_TIMERFD    (1u << 5)
 /* hrtimer: the expiry is not known, so late/soft_late are not valid (only
  * offline: the trace holds no hrtimer_start for that timer); the run time is */
 #define LS_F_NO_EXPIRY  (1u << 7)
@@ -127,7 +138,9 @@ struct ls_rec {
  * LS_K_HRTIMER: one hrtimer expiry on h.cpu. h.ts = hrtimer_expire_entry,
  * h.dur = handler run time (entry -> exit), h.key = timer function's low 32
  * bits, h.pid = task running when it fired, h.arg = the task a
- * hrtimer_wakeup timer woke (0 when not that function or unreadable).
+ * hrtimer_wakeup timer woke, or with LS_F_TIMERFD the task that last armed
+ * a timerfd's timer (timerfd_settime, or the re-arm of a periodic one in
+ * read(2)); 0 when neither or unknown.
  * Lateness is measured in the timer's own clock base: *now - expiry.
  * armed: when the timer was last (re)armed (hrtimer_start), relative to its
  * hard expiry, in the same clock: < 0 = that long before it was due (the
@@ -153,6 +166,16 @@ struct ls_rec_hrtimer {
 	__s32 now_lag;    /* h.ts - the base's now (monotonic), or LS_LAG_UNKNOWN */
 	__s32 stack;      /* LS_STACK_NONE, stack id + 1, or -errno */
 };
+
+/*
+ * LS_K_HRTIMER_CANCEL: h.arg (>= 1) hrtimer_cancel events of timer function
+ * h.key (LS_KADDR) on h.cpu up to h.ts; dur 0. Not a span: the kernel
+ * counts cancels per CPU and function (no ring record each, the tracepoint
+ * is hot) and the daemon turns what the counts gained since its last read
+ * into these records (h.pid 0); offline analysis writes one per cancel
+ * (h.pid = the cancelling task). Only kernels whose hrtimer_start
+ * tracepoint has was_armed trace real cancels alone (docs/design.md).
+ */
 
 /*
  * LS_K_IPI: one IPI delivery to h.cpu (the target). h.ts = the send
@@ -259,6 +282,7 @@ static inline __u32 ls_rec_size(__u32 kind)
 	case LS_K_VECTOR:
 	case LS_K_IRQOFF_EXACT:
 	case LS_K_PREEMPTOFF_EXACT:
+	case LS_K_HRTIMER_CANCEL:
 		return sizeof(struct ls_rec);
 	case LS_K_HRTIMER:
 		return sizeof(struct ls_rec_hrtimer);

@@ -23,9 +23,11 @@ LS_TMP=$(mktemp -d /tmp/latscope-test.XXXXXX)
 SOCK=$LS_TMP/sock
 DAEMON_PID=
 
+# LATSCOPE_KEEP_TMP=1 keeps LS_TMP (captures, ftrace text, logs) to debug a
+# failure.
 cleanup_lib() {
 	[ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-	rm -rf "$LS_TMP"
+	[ -n "${LATSCOPE_KEEP_TMP:-}" ] && echo "kept $LS_TMP" || rm -rf "$LS_TMP"
 }
 trap cleanup_lib EXIT
 

@@ -44,8 +44,9 @@ jqv() {
 # --- seed 004: kvm exits and an hrtimer in a mail ---------------------------
 seed4=$DATA/ftrace_seed004_kvm.txt
 expect "seed 004 analyzes" 0 "open at end of trace: kvm_exit 1" analyze "$seed4"
-check "seed 004: 3 kvm exit records (one open), 1 hrtimer, 1 wakeup" test \
-	"$(jqv '.input.records' "$seed4")" = '{"hrtimer":1,"wakeup":1,"kvm_exit":3}'
+check "seed 004: 3 kvm exit records (one open), 1 hrtimer, 1 cancel (2 dequeues), 1 wakeup" test \
+	"$(jqv '[.input.records, .input.notes.hrtimer_dequeues]' "$seed4")" = \
+	'[{"hrtimer":1,"hrtimer_cancel":1,"wakeup":1,"kvm_exit":3},2]'
 check "seed 004: the HLT exit (12) is open, after 11 us in the guest, vcpu 1" test \
 	"$(jqv '.input.open[0] | [.class, .key, .pid, .vcpu, .guest_ns, .open_ns]' "$seed4")" = \
 	'["kvm_exit",12,77375,1,11000,6000]'
@@ -98,7 +99,9 @@ check "seed 000 with --json: input and error on stdout" test \
 # --- real captures through the views ------------------------------------------
 irq=$DATA/ftrace_irqinfo.txt
 check "irqinfo: records per class" test "$(jqv '.input.records' "$irq")" = \
-	'{"hardirq":1,"softirq":11,"vector":13,"hrtimer":13,"wakeup":8}'
+	'{"hardirq":1,"softirq":11,"vector":13,"hrtimer":13,"hrtimer_cancel":9,"wakeup":8}'
+check "irqinfo: 11 cancels, 2 of timers never started in the trace" test \
+	"$(jqv '.input | [.events.hrtimer_cancel, .notes.hrtimer_cancel_no_fn]' "$irq")" = '[11,2]'
 check "irqinfo: cpus view, CPU 1 hardirq named from the trace (42:virtio3-tx)" test \
 	"$(jqv '.views[0].result.cpus[1].classes.hardirq | [.count, .top_key.name]' "$irq")" = \
 	'[1,"42:virtio3-tx"]'

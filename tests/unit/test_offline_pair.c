@@ -316,7 +316,7 @@ static void test_hrtimer(void **st)
 	const struct ls_rec_hrtimer *t;
 
 	(void)st;
-	assert_int_equal(rs.n, 6);
+	assert_int_equal(rs.n, 7);
 	t = &rs.r[0].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 10), 4000, tick, 1, 0, 0);
 	assert_true(t->late == 1500 && t->soft_late == 1500);
@@ -334,14 +334,17 @@ static void test_hrtimer(void **st)
 	t = &rs.r[2].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 40), 1000, tick, 1, 0, LS_F_NO_EXPIRY);
 	assert_true(t->late == 0 && t->soft_late == 0 && t->armed == LS_ARMED_UNKNOWN);
-	t = &rs.r[3].t;
+	/* the cancel (was_armed in this trace: a real one), by the task */
+	assert_rec(&rs.r[3].h, LS_K_HRTIMER_CANCEL, 0, US(10, 51), 0, fn_key(p, "it_real_fn"), 1,
+		   1, 0);
+	t = &rs.r[4].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 52), 1000, fn_key(p, "it_real_fn"), 1, 0,
 		   LS_F_NO_EXPIRY);
 	/* the hard one inside the soft one: both slots, nested flag */
-	t = &rs.r[4].t;
+	t = &rs.r[5].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 71), 1000, tick, 1, 0, LS_F_IN_HRTIMER);
 	assert_true(t->late == 200);
-	t = &rs.r[5].t;
+	t = &rs.r[6].t;
 	assert_rec(&t->h, LS_K_HRTIMER, 0, US(10, 70), 10000, fn_key(p, "soft_fn"), 1, 0, LS_F_SOFT);
 	assert_true(t->late == 700);
 	assert_int_equal(s->hrtimer_no_expiry, 2);
@@ -397,6 +400,97 @@ static void test_hrtimer_now_lag(void **st)
 	assert_int_equal(ws[0].w.flags & LS_WIN_START_APPROX, 0);
 	assert_int_equal(ws[0].stack->status, LS_WSS_UNAVAILABLE);
 	ls_agg_free(a);
+	ls_pair_free(p);
+}
+
+/* A timerfd's expiry names the task of its last hrtimer_start (here the
+ * re-arm in read(2)); cancels of a kernel with was_armed are recorded as
+ * they come, with the function of the timer's last start. */
+static void test_hrtimer_timerfd(void **st)
+{
+	static const char text[] =
+		"  probe-55 [001] d..1. 20.000000: hrtimer_start: hrtimer=00000000c0161859 function=timerfd_tmrproc expires=1000000 softexpires=1000000 mode=ABS was_armed=0\n"
+		"  <idle>-0 [001] d.h1. 20.000005: hrtimer_expire_entry: hrtimer=00000000c0161859 function=timerfd_tmrproc now=1004000\n"
+		"  <idle>-0 [001] dNh1. 20.000007: hrtimer_expire_exit: hrtimer=00000000c0161859\n"
+		"  reader-56 [000] d..1. 20.000010: hrtimer_start: hrtimer=00000000c0161859 function=timerfd_tmrproc expires=2000000 softexpires=2000000 mode=ABS was_armed=0\n"
+		"  <...>-9 [000] d.h1. 20.001005: hrtimer_expire_entry: hrtimer=00000000c0161859 function=timerfd_tmrproc now=2000500\n"
+		"  <...>-9 [000] d.h1. 20.001006: hrtimer_expire_exit: hrtimer=00000000c0161859\n"
+		/* armed before the trace began: the armer is unknown */
+		"  <idle>-0 [001] d.h1. 20.002000: hrtimer_expire_entry: hrtimer=00000000dddd0000 function=timerfd_tmrproc now=3000000\n"
+		"  <idle>-0 [001] d.h1. 20.002001: hrtimer_expire_exit: hrtimer=00000000dddd0000\n"
+		/* disarmed, then armed and disarmed again; one never started here */
+		"  probe-55 [001] d..1. 20.003000: hrtimer_start: hrtimer=00000000c0161859 function=timerfd_tmrproc expires=9000000 softexpires=9000000 mode=ABS was_armed=0\n"
+		"  probe-55 [001] d..1. 20.003001: hrtimer_cancel: hrtimer=00000000c0161859\n"
+		"  probe-55 [001] d..1. 20.003002: hrtimer_start: hrtimer=00000000c0161859 function=timerfd_tmrproc expires=9000000 softexpires=9000000 mode=ABS was_armed=0\n"
+		"  probe-55 [001] d..1. 20.003003: hrtimer_cancel: hrtimer=00000000c0161859\n"
+		"  probe-55 [001] d..1. 20.003004: hrtimer_cancel: hrtimer=00000000eeee0000\n";
+	struct recs rs;
+	struct ls_pair *p = run(text, &rs);
+	const struct ls_pair_stats *s = ls_pair_stats(p);
+	uint32_t tfd = fn_key(p, "timerfd_tmrproc");
+	const struct ls_rec_hrtimer *t;
+
+	(void)st;
+	assert_int_equal(rs.n, 5);
+	t = &rs.r[0].t;
+	assert_rec(&t->h, LS_K_HRTIMER, 1, US(20, 5), 2000, tfd, 0, 55, LS_F_TIMERFD);
+	assert_string_equal(t->comm, "probe");
+	assert_true(t->late == 4000 && t->soft_late == 4000);
+	t = &rs.r[1].t;
+	assert_rec(&t->h, LS_K_HRTIMER, 0, US(20, 1005), 1000, tfd, 9, 56, LS_F_TIMERFD);
+	assert_string_equal(t->comm, "reader");
+	t = &rs.r[2].t;
+	assert_rec(&t->h, LS_K_HRTIMER, 1, US(20, 2000), 1000, tfd, 0, 0, LS_F_NO_EXPIRY);
+	assert_int_equal(s->timerfd_unattributed, 1);
+	assert_rec(&rs.r[3].h, LS_K_HRTIMER_CANCEL, 1, US(20, 3001), 0, tfd, 55, 1, 0);
+	assert_rec(&rs.r[4].h, LS_K_HRTIMER_CANCEL, 1, US(20, 3003), 0, tfd, 55, 1, 0);
+	assert_int_equal(s->hrtimer_cancel_no_fn, 1);
+	assert_int_equal(s->hrtimer_dequeues, 0);
+	ls_pair_free(p);
+}
+
+/* The same kind of trace from a kernel that also traced dequeues (no
+ * was_armed): a cancel right before the timer's expiry or re-arm on that
+ * CPU was a dequeue; a soft timer's dequeue survives a hard timer running
+ * in between; what the trace ends on is left unresolved. */
+static void test_hrtimer_dequeues(void **st)
+{
+	static const char text[] =
+		"  a-1 [000] d..1. 30.000000: hrtimer_start: hrtimer=00000000aaaa0000 function=tick_sched_timer expires=1000 softexpires=1000 mode=ABS\n"
+		"  a-1 [000] d..1. 30.000001: hrtimer_start: hrtimer=00000000bbbb0000 function=soft_fn expires=2000 softexpires=2000 mode=ABS|SOFT\n"
+		/* re-armed while armed: dequeue, start */
+		"  a-1 [000] d..1. 30.000002: hrtimer_cancel: hrtimer=00000000aaaa0000\n"
+		"  a-1 [000] d..1. 30.000003: hrtimer_start: hrtimer=00000000aaaa0000 function=tick_sched_timer expires=3000 softexpires=3000 mode=ABS\n"
+		/* the soft one's dequeue, a hard expiry (with its own dequeue) in
+		 * between, then its callback: two dequeues, lateness kept */
+		"  a-1 [000] ..s1. 30.000010: hrtimer_cancel: hrtimer=00000000bbbb0000\n"
+		"  a-1 [000] d.h1. 30.000011: hrtimer_cancel: hrtimer=00000000aaaa0000\n"
+		"  a-1 [000] d.h1. 30.000011: hrtimer_expire_entry: hrtimer=00000000aaaa0000 function=tick_sched_timer now=3100\n"
+		"  a-1 [000] d.h1. 30.000012: hrtimer_expire_exit: hrtimer=00000000aaaa0000\n"
+		"  a-1 [000] ..s1. 30.000013: hrtimer_expire_entry: hrtimer=00000000bbbb0000 function=soft_fn now=2500\n"
+		"  a-1 [000] ..s1. 30.000014: hrtimer_expire_exit: hrtimer=00000000bbbb0000\n"
+		/* a real cancel: the CPU's next hard timer event is another's */
+		"  a-1 [000] d..1. 30.000020: hrtimer_start: hrtimer=00000000aaaa0000 function=tick_sched_timer expires=5000 softexpires=5000 mode=ABS\n"
+		"  b-2 [000] d..1. 30.000021: hrtimer_cancel: hrtimer=00000000aaaa0000\n"
+		"  b-2 [000] d..1. 30.000022: hrtimer_start: hrtimer=00000000cccc0000 function=other_fn expires=9000 softexpires=9000 mode=ABS\n"
+		/* the trace ends on a cancel */
+		"  b-2 [000] d..1. 30.000023: hrtimer_cancel: hrtimer=00000000cccc0000\n";
+	struct recs rs;
+	struct ls_pair *p = run(text, &rs);
+	const struct ls_pair_stats *s = ls_pair_stats(p);
+	uint32_t tick = fn_key(p, "tick_sched_timer");
+
+	(void)st;
+	assert_int_equal(rs.n, 3);
+	assert_rec(&rs.r[0].h, LS_K_HRTIMER, 0, US(30, 11), 1000, tick, 1, 0, 0);
+	assert_true(rs.r[0].t.late == 100);
+	assert_rec(&rs.r[1].h, LS_K_HRTIMER, 0, US(30, 13), 1000, fn_key(p, "soft_fn"), 1, 0,
+		   LS_F_SOFT);
+	assert_true(rs.r[1].t.late == 500);
+	assert_rec(&rs.r[2].h, LS_K_HRTIMER_CANCEL, 0, US(30, 21), 0, tick, 2, 1, 0);
+	assert_int_equal(s->hrtimer_dequeues, 3);
+	assert_int_equal(s->hrtimer_cancel_unresolved, 1);
+	assert_int_equal(s->hrtimer_no_expiry, 0);
 	ls_pair_free(p);
 }
 
@@ -804,7 +898,7 @@ static void test_seed004(void **st)
 
 	(void)st;
 	assert_int_equal(ls_ft_classify(&c), LS_FT_KIND_EVENTS);
-	assert_int_equal(rs.n, 5);
+	assert_int_equal(rs.n, 6);
 	/* kvm_timer_fn expires first thing: no hrtimer_start before it */
 	assert_rec(&rs.r[0].h, LS_K_HRTIMER, 17, 316004317563000ull, 3000, kvm_timer_fn, 0, 0,
 		   LS_F_NO_EXPIRY);
@@ -817,12 +911,20 @@ static void test_seed004(void **st)
 	assert_true(k->guest_ns == 2000 && k->off_cpu_ns == 0);
 	assert_int_equal(k->isa, LS_KVM_ISA_VMX);
 	assert_string_equal(k->comm, "qemu-system-x86");
-	k = &rs.r[3].k;
+	/* a kernel that traced dequeues (no was_armed): the cancel before
+	 * kvm_timer_fn's expiry and the one before kvm_idle_watchdog's re-arm
+	 * were dequeues; its second cancel is one, known when the CPU's next
+	 * hrtimer event (kvm_timer_fn's start) is another timer's */
+	assert_rec(&rs.r[3].h, LS_K_HRTIMER_CANCEL, 17, 316004317574000ull, 0,
+		   fn_key(p, "kvm_idle_watchdog"), 77375, 1, 0);
+	assert_int_equal(s->hrtimer_dequeues, 2);
+	assert_int_equal(s->hrtimer_cancel_no_fn + s->hrtimer_cancel_unresolved, 0);
+	k = &rs.r[4].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 17, 316004317599000ull, 11000, 44, 77375, 1, 0);
 	assert_true(k->guest_ns == 9000 && k->off_cpu_ns == 0);
 	/* the HLT exit is still open: recorded as open, with the 11 us guest
 	 * run that ended in it and no cost */
-	k = &rs.r[4].k;
+	k = &rs.r[5].k;
 	assert_rec(&k->h, LS_K_KVM_EXIT, 17, 316004317621000ull, 0, 12, 77375, 1, 0);
 	assert_int_equal(k->kflags, LS_KVM_F_OPEN);
 	assert_true(k->guest_ns == 11000 && k->off_cpu_ns == 0);
@@ -909,6 +1011,8 @@ int main(void)
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_hrtimer),
 		cmocka_unit_test(test_hrtimer_now_lag),
+		cmocka_unit_test(test_hrtimer_timerfd),
+		cmocka_unit_test(test_hrtimer_dequeues),
 		cmocka_unit_test(test_hrtimer_stale),
 		cmocka_unit_test(test_hrtimer_plugin),
 		cmocka_unit_test(test_ipi),
