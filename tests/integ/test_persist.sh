@@ -150,8 +150,8 @@ damage "foreign file" "not a latscope state file" foreign
 # full list by those later ones, or by the new daemon's windows).
 WSTATE=$LS_TMP/wstate
 ISO_CPU=$(($(nproc) - 1))
-# a low stack threshold: worst timer/IPI windows carry kernel stacks to keep
-WOPTS=(--state-dir "$WSTATE" --state-interval 1 --isolated "$ISO_CPU" --stack-threshold 20us)
+# a lower stack threshold: worst timer/IPI windows carry kernel stacks to keep
+WOPTS=(--state-dir "$WSTATE" --state-interval 1 --isolated "$ISO_CPU" --stack-threshold 50us)
 cli_json() { "$BUILD/latscope" --socket "$SOCK" --json "$@"; }
 # windows_kept P R (files): prints what matched per CPU and kind, fails on a violation
 windows_kept() {
