@@ -66,6 +66,26 @@ stop_daemon() {
 # req JSON-LINE: one request on a fresh connection, prints the response line.
 req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null; }
 
+# req_at_prefix JSON-LINE: status, the request, status on one connection,
+# until both statuses count the same aggregated records (none arrived in
+# between): the answer then covers exactly the capture's first N records.
+# Prints N, then the answer line; fails after 50 tries.
+req_at_prefix() {
+	local i out a b
+	for i in $(seq 1 50); do
+		out=$(printf '%s\n' '{"method":"status"}' "$1" '{"method":"status"}' |
+			socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
+		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
+		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
+		if [ -n "$a" ] && [ "$a" = "$b" ]; then
+			echo "$a"
+			sed -n 2p <<<"$out"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # prog_ids_of PID: ids of the BPF programs a process holds (from fdinfo),
 # so checks about "our" programs are not confused by other tracers.
 prog_ids_of() {

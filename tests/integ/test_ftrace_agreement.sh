@@ -37,20 +37,12 @@ capture_softirqs() {
 }
 
 # Softirq total from the socket, with the number of records the daemon had
-# aggregated at that moment: status, hist, status on one connection until
-# both statuses agree (no record arrived in between), so the total belongs
-# to exactly that prefix of the capture. Prints "AGG_RECORDS COUNT".
+# aggregated at that moment (req_at_prefix), so the total belongs to exactly
+# that prefix of the capture. Prints "AGG_RECORDS COUNT".
 softirq_total() {
-	local i out a b n
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"hist","class":"softirq"}' \
-			'{"method":"status"}' | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		n=$(sed -n 2p <<<"$out" | jq '.result.count')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		[ -n "$a" ] && [ "$a" = "$b" ] && { echo "$a $n"; return 0; }
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"hist","class":"softirq"}') || return 1
+	echo "$(sed -n 1p <<<"$out") $(sed -n 2p <<<"$out" | jq '.result.count')"
 }
 
 t_start=$SECONDS

@@ -64,19 +64,11 @@ daemon_now() {
 }
 
 # IPI total of the socket view with the number of records aggregated at
-# that moment (status, ipis, status on one connection until both statuses
-# agree). Prints "AGG_RECORDS COUNT".
+# that moment (req_at_prefix). Prints "AGG_RECORDS COUNT".
 ipi_total() {
-	local i out a b n
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"ipis"}' '{"method":"status"}' |
-			socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		n=$(sed -n 2p <<<"$out" | jq '[.result.cpus[].count] | add')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		[ -n "$a" ] && [ "$a" = "$b" ] && { echo "$a $n"; return 0; }
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"ipis"}') || return 1
+	echo "$(sed -n 1p <<<"$out") $(sed -n 2p <<<"$out" | jq '[.result.cpus[].count] | add')"
 }
 
 # One recorded run of the workload, compared; returns ipi_compare's code.

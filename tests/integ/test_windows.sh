@@ -18,23 +18,13 @@ SECS=${WORKLOAD_SEC:-5}
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 ISO_CPU=$(($(nproc) - 1))
 
-# status, isolated, status on one connection until no record arrived in
-# between: the isolated counts then cover exactly the capture's first N
-# records. Writes the isolated response to $1, prints N.
+# The isolated view covering exactly the capture's first N records
+# (req_at_prefix): writes the response to $1, prints N.
 isolated_prefix() {
-	local i out a b
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"isolated","n":128}' \
-			'{"method":"status"}' | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		if [ -n "$a" ] && [ "$a" = "$b" ]; then
-			sed -n 2p <<<"$out" >"$1"
-			echo "$a"
-			return 0
-		fi
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"isolated","n":128}') || return 1
+	sed -n 2p <<<"$out" >"$1"
+	sed -n 1p <<<"$out"
 }
 
 ftrace_instance latscope_windows_$$ 65536 ||
