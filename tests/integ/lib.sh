@@ -24,13 +24,13 @@ LS_TMP=$(mktemp -d /tmp/latscope-test.XXXXXX)
 SOCK=$LS_TMP/sock
 DAEMON_PID=
 TRACEFS=/sys/kernel/tracing
-FTRACE_INST= # the script's tracefs instance (ftrace_instance), if any
+FTRACE_INST= FTRACE_OWN= # the script's tracefs instance, once ftrace_instance made it
 
 # The one EXIT trap: removes the ftrace instance, stops latscoped, removes
 # LS_TMP. LATSCOPE_KEEP_TMP=1 keeps LS_TMP (captures, ftrace text, logs) to
 # debug a failure.
 cleanup_lib() {
-	[ -n "$FTRACE_INST" ] && ftrace_remove
+	[ -n "$FTRACE_OWN" ] && ftrace_remove
 	[ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	[ -n "${LATSCOPE_KEEP_TMP:-}" ] && echo "kept $LS_TMP" || rm -rf "$LS_TMP"
 }
@@ -106,18 +106,20 @@ progs_alive() {
 # (a setting, an event to enable) fails the test: not_ok, summary, exit 1.
 
 # ftrace_mount: mounts tracefs unless it is there.
-ftrace_mount() { [ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS; }
+ftrace_mount() { [ -d "$TRACEFS/instances" ] || mount -t tracefs nodev "$TRACEFS"; }
 
 # ftrace_instance NAME MAX_KB: creates the instance (put $$ in NAME), with
 # tracing off until ftrace_on (a new instance starts on: an entry recorded
 # before its exit was enabled would stay open), clock mono, the TGID column,
 # and MAX_KB of buffer per CPU but at most 1/8 of the available memory in
 # all. Returns 1 when it cannot be created: whether that is a skip or a
-# failure is the caller's call.
+# failure is the caller's call (FTRACE_INST names it for the message; one
+# that was there already is not ours to remove).
 ftrace_instance() {
 	local kb
-	FTRACE_INST=$TRACEFS/instances/$1
+	FTRACE_INST=$TRACEFS/instances/$1 FTRACE_OWN=
 	ftrace_mount && mkdir "$FTRACE_INST" || return 1
+	FTRACE_OWN=1
 	kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	kb=$((kb / 8 / $(nproc)))
 	[ "$kb" -lt "$2" ] || kb=$2
@@ -174,7 +176,7 @@ ftrace_off() { ftrace_set tracing_on 0; }
 
 # ftrace_remove: stops and removes the instance (cleanup_lib does it at exit).
 ftrace_remove() {
-	[ -d "$FTRACE_INST" ] || return 0
+	[ -n "$FTRACE_OWN" ] && [ -d "$FTRACE_INST" ] || return 0
 	echo 0 >"$FTRACE_INST/tracing_on"
 	rmdir "$FTRACE_INST" || { echo "warning: could not remove $FTRACE_INST" >&2; return 1; }
 }

@@ -131,7 +131,7 @@ echo "timerfd expiries whose armer was not found (any task): $unattributed"
 
 # --- cancels -----------------------------------------------------------
 check "timer_probe disarmed $K pending timerfds" test "$cpending" -eq "$K"
-if ! grep -q was_armed $TRACEFS/events/timer/hrtimer_start/format; then
+if ! grep -q was_armed "$TRACEFS/events/timer/hrtimer_start/format"; then
 	reason=$(jq -r '.result.programs[] | select(.name == "hrtimer_cancel") | .reason' <<<"$status")
 	echo "this kernel traces hrtimer_cancel for expiries and re-arms too: cancels are not counted"
 	check "status says why hrtimer_cancel is off ($reason)" grep -q "was_armed" <<<"$reason"

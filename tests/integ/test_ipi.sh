@@ -38,7 +38,7 @@ ATTEMPTS=3
 
 [ "$(nproc)" -ge 2 ] || bpf_unavailable "needs 2 CPUs for cross-CPU IPIs"
 ftrace_mount
-[ -d $TRACEFS/events/ipi/ipi_send_cpu ] ||
+[ -d "$TRACEFS/events/ipi/ipi_send_cpu" ] ||
 	bpf_unavailable "kernel has no ipi:ipi_send_cpu tracepoint (< 6.4)"
 
 start_ftrace() {
