@@ -345,13 +345,16 @@ static void note_other(struct ls_pair *p, const struct ls_ft_event *ev)
 	p->others[p->nothers++].count = 1;
 }
 
-/* Every event line shows the task running on its CPU. */
-static void note_task(struct cpu_state *c, const struct ls_ft_event *ev)
+/* Every event line shows the task running on its CPU; another task than
+ * the last sched_switch put there means ftrace lost a switch-in. */
+static void note_task(struct ls_pair *p, struct cpu_state *c, const struct ls_ft_event *ev)
 {
 	bool known = ls_pair_comm_known(ev->comm, ev->comm_len);
 
 	if (c->curr_known && c->curr_pid == (uint32_t)ev->pid && (!known || c->curr_comm[0]))
 		return;
+	if (c->curr_known && c->curr_pid != (uint32_t)ev->pid)
+		ls_pair_sched_unseen_switch_in(p, (uint32_t)ev->pid);
 	if (!c->curr_known || c->curr_pid != (uint32_t)ev->pid)
 		c->curr_prio = PRIO_UNKNOWN;
 	c->curr_known = true;
@@ -433,7 +436,7 @@ void ls_pair_line(struct ls_pair *p, int kind, const struct ls_ft_event *ev)
 		return;
 	cpu = (uint32_t)ev->cpu;
 	c->seen = true;
-	note_task(c, ev);
+	note_task(p, c, ev);
 	if (!row)
 		return;
 	switch ((enum ev_handler)row->handler) {

@@ -175,6 +175,9 @@ void ls_pair_hrtimer_lost(struct ls_pair *p, struct cpu_state *c);
 void ls_pair_sched(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 		   const struct ls_ft_event *ev);
 void ls_pair_sched_finish(struct ls_pair *p);
+/* pid runs on a CPU whose last sched_switch went to another task: its
+ * switch-in is not in the trace. */
+void ls_pair_sched_unseen_switch_in(struct ls_pair *p, uint32_t pid);
 
 /* offline_ipi.c */
 void ls_pair_ipi_send(struct ls_pair *p, enum ev_handler h, const struct ls_ft_event *ev);

@@ -197,8 +197,13 @@ static void waking(struct ls_pair *p, enum ev_handler h, struct cpu_state *c,
 		p->st.unpaired[LS_K_WAKEUP]++;
 		return;
 	}
+	/* a new sched_waking while one is pending: the task was running.
+	 * If the pending one had activated it (sched_wakeup seen), it ran
+	 * with no switch-in in the trace (ftrace lost it): not recorded */
 	if (h == H_SCHED_WAKEUP)
 		p->st.wakeup_from_wakeup++;
+	else if (w && w->activated && p->wakeup_seen)
+		p->st.wakeup_ran++;
 	else if (w)
 		p->st.wakeup_repeated++;
 	p->waking_seen |= h == H_SCHED_WAKING;
@@ -305,19 +310,16 @@ static void sched_switch(struct ls_pair *p, struct cpu_state *c, const struct ls
 	note_comm(&prev);
 	note_comm(&next);
 	ls_pair_kvm_switch(p, prev.pid, next.pid, ev->ts);
-	/* prev switches out with a wakeup pending. Once, to sleep, before
-	 * its activation (sched_wakeup), having been on this CPU since its
-	 * switch-in we saw: the wakeup raced with it going to sleep, and is
-	 * measured. Otherwise it ran since that wakeup without a switch-in we
-	 * saw (woken while still running, or ftrace lost the switch-in, as it
-	 * does for some idle -> task switches on 6.18, and then the idle
-	 * task's sched_wakeup too): the wakeup is not recorded.
-	 * bpf/sched.bpf.c decides the same from the task's switch counts. A
-	 * trace without sched_wakeup events cannot tell activation: then the
-	 * switch-out alone decides. */
+	/* prev switches out with a wakeup pending (a switch-in ftrace lost,
+	 * as it does for some idle -> task switches on 6.18, was dealt with
+	 * when the task's first line showed it running). Once, to sleep,
+	 * before its activation (sched_wakeup): the wakeup raced with it
+	 * going to sleep, and is measured. Otherwise it was running when
+	 * woken: the wakeup is not recorded. bpf/sched.bpf.c decides the same
+	 * from the task's switch counts. A trace without sched_wakeup events
+	 * cannot tell activation: then the switch-out alone decides. */
 	if (prev.pid && (w = ls_pmap_get(p->wakeups, prev.pid))) {
-		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev) &&
-		    c->curr_known && c->curr_pid == prev.pid) {
+		if (!w->raced && (!w->activated || !p->wakeup_seen) && prev_sleeps(ev)) {
 			w->raced = true;
 			p->st.wakeup_raced++;
 		} else {
@@ -358,6 +360,13 @@ static int list_waiting(uint64_t tid, void *value, void *ctx)
 		.open_ns = p->st.last_ts - w->ts,
 	});
 	return 0;
+}
+
+/* Its pending wakeup ended at that switch-in: not recorded (no time). */
+void ls_pair_sched_unseen_switch_in(struct ls_pair *p, uint32_t pid)
+{
+	if (pid && ls_pmap_del(p->wakeups, pid))
+		p->st.wakeup_ran++;
 }
 
 void ls_pair_sched_finish(struct ls_pair *p)

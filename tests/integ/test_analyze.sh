@@ -18,63 +18,21 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_analyze_$$
 WORKLOAD_SEC=${WORKLOAD_SEC:-4}
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 
-cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-# Per-CPU ftrace buffer: 256 MiB (sched events make this trace several
-# times test_ftrace_agreement's), at most 1/8 of the available memory in all.
-buffer_kb() {
-	local avail
-	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-	avail=$((avail / 8 / $(nproc)))
-	echo $((avail < 262144 ? avail : 262144))
-}
-
-setup_instance() {
-	local e ev
-	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
-	mkdir "$INST" && echo mono >"$INST/trace_clock" && echo "$(buffer_kb)" >"$INST/buffer_size_kb" &&
-		echo 1 >"$INST/options/record-tgid" || return 1
-	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_raise irq/softirq_entry \
-		irq/softirq_exit timer/hrtimer_start timer/hrtimer_cancel \
-		timer/hrtimer_expire_entry timer/hrtimer_expire_exit; do
-		echo 1 >"$INST/events/$e/enable" || return 1
-	done
-	for e in ipi/ipi_send_cpu ipi/ipi_send_cpumask sched/sched_waking sched/sched_wakeup \
-		sched/sched_wakeup_new sched/sched_switch; do
-		[ -d "$INST/events/$e" ] && { echo 1 >"$INST/events/$e/enable" || return 1; }
-	done
-	for ev in "$INST"/events/irq_vectors/*_entry; do
-		[ -d "${ev%_entry}_exit" ] || continue
-		echo 1 >"$ev/enable" && echo 1 >"${ev%_entry}_exit/enable" || return 1
-	done
-	echo 1 >"$INST/tracing_on"
-}
-
-ftrace_stat() {
-	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' -v f="$1" '$1 == f { s += $2 } END { print s + 0 }'
-}
-
-# Thread IDs of process $1 in the text's TGID column ("comm-tid (  tgid)").
-tids_of() {
-	awk -v tgid="$1" 'match($0, /-[0-9]+ +\( *[0-9]+\)/) {
-		s = substr($0, RSTART + 1, RLENGTH - 1); split(s, a, /[ ()]+/)
-		if (a[2] == tgid) print a[1] }' "$2" | sort -un
-}
-
 t_start=$SECONDS
-setup_instance || { not_ok "set up tracefs instance $INST"; summary; exit 1; }
+# Per-CPU ftrace buffer: 256 MiB (sched events make this trace several
+# times test_ftrace_agreement's).
+ftrace_instance latscope_analyze_$$ 262144 ||
+	{ not_ok "set up tracefs instance $FTRACE_INST"; summary; exit 1; }
+ftrace_enable irq/irq_handler_entry irq/irq_handler_exit irq/softirq_raise irq/softirq_entry \
+	irq/softirq_exit timer/hrtimer_start timer/hrtimer_cancel \
+	timer/hrtimer_expire_entry timer/hrtimer_expire_exit
+ftrace_enable_if_present ipi/ipi_send_cpu ipi/ipi_send_cpumask sched/sched_waking sched/sched_wakeup \
+	sched/sched_wakeup_new sched/sched_switch
+ftrace_enable_vector_pairs
+ftrace_on
 # bigger rings: every wakeup is a record too, and the sanitizer build drains slowly
 start_daemon --record "$LS_TMP/live.cap" --ring-kb 32768
 check "workload ran (${WORKLOAD_SEC} s)" "$BUILD/tests/integ/workload" --seconds "$WORKLOAD_SEC"
@@ -85,10 +43,10 @@ ipi_unpaired=$(jq '[.result.by_class[] | select(.class == "ipi") | .unpaired] | 
 check "latscoped dropped no record" test "$(jq '.result.drops' <<<"$st")" = 0
 stop_daemon
 check "latscoped exits 0 on SIGTERM" test $? -eq 0
-echo 0 >"$INST/tracing_on"
+ftrace_off
 check "ftrace lost nothing (overrun 0, dropped 0)" \
 	test "$(ftrace_stat overrun)" = 0 -a "$(ftrace_stat 'dropped events')" = 0
-cp "$INST/trace" "$LS_TMP/ftrace.txt"
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
 echo "ftrace text: $(wc -l <"$LS_TMP/ftrace.txt") lines, $(stat -c %s "$LS_TMP/ftrace.txt") bytes"
 
 "$BUILD/latscope" --json analyze --kallsyms /proc/kallsyms --record "$LS_TMP/offline.cap" \

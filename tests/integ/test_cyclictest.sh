@@ -33,29 +33,14 @@ fi
 
 LOOPS=${CYCLICTEST_LOOPS:-10000} # 2 s at 200 us
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_cyclictest_$$
 command -v cyclictest >/dev/null || { not_ok "cyclictest installed (rt-tests, scripts/deps.sh)"; summary; exit 1; }
 
-cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || bpf_unavailable "no tracefs"
-mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
-echo mono >"$INST/trace_clock"
-echo 1 >"$INST/options/record-tgid"
-echo 16384 >"$INST/buffer_size_kb"
-echo 'comm == "cyclictest"' >"$INST/events/sched/sched_waking/filter"
-echo 'next_comm == "cyclictest" || prev_comm == "cyclictest"' >"$INST/events/sched/sched_switch/filter"
-echo 1 >"$INST/events/sched/sched_waking/enable"
-echo 1 >"$INST/events/sched/sched_switch/enable"
-echo 1 >"$INST/tracing_on"
+ftrace_mount || bpf_unavailable "no tracefs"
+ftrace_instance latscope_cyclictest_$$ 16384 || bpf_unavailable "cannot create a tracefs instance"
+ftrace_filter sched/sched_waking 'comm == "cyclictest"'
+ftrace_filter sched/sched_switch 'next_comm == "cyclictest" || prev_comm == "cyclictest"'
+ftrace_enable sched/sched_waking sched/sched_switch
+ftrace_on
 
 start_daemon --record "$LS_TMP/cap" --ring-kb 32768
 cyclictest -m -p90 -t2 -a -i200 -d0 -l"$LOOPS" -v --json="$LS_TMP/ct.json" >"$LS_TMP/ct.v" 2>&1 &
@@ -73,10 +58,9 @@ done
 wait $ct_pid
 check "cyclictest ran" test $? -eq 0
 stop_daemon; check "latscoped exits 0" test $? -eq 0
-echo 0 >"$INST/tracing_on"
-cp "$INST/trace" "$LS_TMP/ftrace.txt"
-check "ftrace lost nothing (overrun 0)" test "$(cat "$INST"/per_cpu/cpu*/stats |
-	awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }')" = 0
+ftrace_off
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
+check "ftrace lost nothing (overrun 0)" test "$(ftrace_stat overrun)" = 0
 check "found cyclictest's two threads (${tids[*]})" test ${#tids[@]} -eq 2
 
 "$BUILD/tests/integ/cyclictest_compare" --exclude-tgid "$HIDDEN_TGID" \

@@ -9,59 +9,12 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_test_$$
 WORKLOAD_SEC=${WORKLOAD_SEC:-5}
 K_SOFTIRQ=2 # LS_K_SOFTIRQ
 # BPF programs never run while a thread of PID 1 is current on the sandbox
 # kernels this runs on (bpftrace sees none of them either), while ftrace does:
 # spans that interrupted PID 1 are left out on both sides.
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
-
-cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-# Per-CPU ftrace buffer: 64 MiB (several times what the workload writes),
-# less on big or small machines: at most 1/8 of the available memory in all.
-buffer_kb() {
-	local avail
-	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-	avail=$((avail / 8 / $(nproc)))
-	echo $((avail < 65536 ? avail : 65536))
-}
-
-setup_instance() {
-	local e ev names=
-	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
-	mkdir "$INST" && echo mono >"$INST/trace_clock" && echo "$(buffer_kb)" >"$INST/buffer_size_kb" &&
-		echo 1 >"$INST/options/record-tgid" || return 1
-	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit; do
-		echo 1 >"$INST/events/$e/enable" || return 1
-	done
-	for ev in "$INST"/events/irq_vectors/*_entry; do
-		[ -d "${ev%_entry}_exit" ] || continue
-		echo 1 >"$ev/enable" && echo 1 >"${ev%_entry}_exit/enable" || return 1
-		names+=" $(basename "${ev%_entry}")"
-	done
-	echo "ftrace instance $INST: irq, softirq and irq_vectors:$names"
-	echo 1 >"$INST/tracing_on"
-}
-
-# Sum of one field ("overrun", "dropped events", ...) over the instance's CPUs.
-ftrace_stat() {
-	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' -v f="$1" '$1 == f { s += $2 } END { print s + 0 }'
-}
-
-# IDs of the BPF programs a process holds (prog fds and links).
-prog_ids_of() {
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
-}
 
 # Waits up to ~2 s for every program ID given on stdin to be unloaded;
 # prints the ones still loaded.
@@ -84,24 +37,22 @@ capture_softirqs() {
 }
 
 # Softirq total from the socket, with the number of records the daemon had
-# aggregated at that moment: status, hist, status on one connection until
-# both statuses agree (no record arrived in between), so the total belongs
-# to exactly that prefix of the capture. Prints "AGG_RECORDS COUNT".
+# aggregated at that moment (req_at_prefix), so the total belongs to exactly
+# that prefix of the capture. Prints "AGG_RECORDS COUNT".
 softirq_total() {
-	local i out a b n
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"hist","class":"softirq"}' \
-			'{"method":"status"}' | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		n=$(sed -n 2p <<<"$out" | jq '.result.count')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		[ -n "$a" ] && [ "$a" = "$b" ] && { echo "$a $n"; return 0; }
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"hist","class":"softirq"}') || return 1
+	echo "$(sed -n 1p <<<"$out") $(sed -n 2p <<<"$out" | jq '.result.count')"
 }
 
 t_start=$SECONDS
-setup_instance || { not_ok "set up tracefs instance $INST"; summary; exit 1; }
+# Per-CPU ftrace buffer: 64 MiB (several times what the workload writes).
+ftrace_instance latscope_test_$$ 65536 ||
+	{ not_ok "set up tracefs instance $FTRACE_INST"; summary; exit 1; }
+ftrace_enable irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit
+ftrace_enable_vector_pairs
+echo "ftrace instance $FTRACE_INST: irq, softirq and irq_vectors: $FTRACE_VECTORS"
+ftrace_on
 start_daemon --record "$LS_TMP/cap"
 our_ids=$(prog_ids_of "$DAEMON_PID")
 check "latscoped holds BPF programs ($(echo $our_ids | wc -w))" test -n "$our_ids"
@@ -122,7 +73,7 @@ if [ -n "$total" ]; then ok "socket answered a consistent softirq total"; else
 
 stop_daemon
 check "latscoped exits 0 on SIGTERM" test $? -eq 0
-echo 0 >"$INST/tracing_on"
+ftrace_off
 check "ftrace lost nothing (overrun 0, dropped 0)" \
 	test "$(ftrace_stat overrun)" = 0 -a "$(ftrace_stat 'dropped events')" = 0
 
@@ -134,7 +85,7 @@ if [ -n "$total" ]; then
 	check "socket softirq total equals the capture's softirq records" test "$hist_softirqs" = "$in_cap"
 fi
 
-cp "$INST/trace" "$LS_TMP/ftrace.txt"
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
 echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines, capture: $(stat -c %s "$LS_TMP/cap") bytes"
 "$BUILD/tests/integ/ftrace_compare" --exclude-tgid "$HIDDEN_TGID" "$LS_TMP/cap" "$LS_TMP/ftrace.txt"
 check "latscope counts and durations agree with ftrace" test $? -eq 0

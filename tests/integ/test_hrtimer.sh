@@ -22,27 +22,17 @@ set -u
 N=300
 K=20
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
-TRACEFS=/sys/kernel/tracing
 
-[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS
-INST=$TRACEFS/instances/latscope_hrt_$$
-mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
-trap 'echo 0 > "$INST/tracing_on"; rmdir "$INST"; cleanup_lib' EXIT
+ftrace_instance latscope_hrt_$$ 16384 || bpf_unavailable "cannot create a tracefs instance"
 addr_of() { awk -v f="$1" '$3 == f { print $1; exit }' /proc/kallsyms; }
 WAKEUP_FN=$(addr_of hrtimer_wakeup)
 TIMERFD_FN=$(addr_of timerfd_tmrproc)
 [ -n "$WAKEUP_FN" ] && [ -n "$TIMERFD_FN" ] || bpf_unavailable "kallsyms has no addresses"
-echo mono >"$INST/trace_clock"
-echo 16384 >"$INST/buffer_size_kb"
-echo 1 >"$INST/options/record-tgid"
-echo "function == 0x$WAKEUP_FN || function == 0x$TIMERFD_FN" \
-	>"$INST/events/timer/hrtimer_expire_entry/filter"
+ftrace_filter timer/hrtimer_expire_entry "function == 0x$WAKEUP_FN || function == 0x$TIMERFD_FN"
 # every start (a cancel names only the timer: its function is that of the
 # timer's last start) and every cancel
-for e in hrtimer_expire_entry hrtimer_start hrtimer_cancel; do
-	echo 1 >"$INST/events/timer/$e/enable"
-done
-echo 1 >"$INST/tracing_on"
+ftrace_enable timer/hrtimer_expire_entry timer/hrtimer_start timer/hrtimer_cancel
+ftrace_on
 
 start_daemon --record "$LS_TMP/cap"
 "$BUILD/tests/integ/timer_probe" $N 1000 "$LS_TMP/probe" "$LS_TMP/probe_tfd" ||
@@ -59,10 +49,9 @@ status=$(req '{"method":"status"}')
 timers=$("$BUILD/latscope" --socket "$SOCK" --json timers)
 timers_human=$("$BUILD/latscope" --socket "$SOCK" timers)
 stop_daemon; check "latscoped exits 0" test $? -eq 0
-echo 0 >"$INST/tracing_on"
-check "ftrace lost no events" test "$(cat "$INST"/per_cpu/cpu*/stats |
-	awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }')" -eq 0
-cp "$INST/trace" "$LS_TMP/ftrace"
+ftrace_off
+check "ftrace lost no events" test "$(ftrace_stat overrun)" -eq 0
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace"
 grep "hrtimer_expire_entry:.*function=hrtimer_wakeup " "$LS_TMP/ftrace" >"$LS_TMP/ft_sleep"
 grep "hrtimer_expire_entry:.*function=timerfd_tmrproc " "$LS_TMP/ftrace" >"$LS_TMP/ft_tfd"
 
@@ -142,7 +131,7 @@ echo "timerfd expiries whose armer was not found (any task): $unattributed"
 
 # --- cancels -----------------------------------------------------------
 check "timer_probe disarmed $K pending timerfds" test "$cpending" -eq "$K"
-if ! grep -q was_armed $TRACEFS/events/timer/hrtimer_start/format; then
+if ! grep -q was_armed "$TRACEFS/events/timer/hrtimer_start/format"; then
 	reason=$(jq -r '.result.programs[] | select(.name == "hrtimer_cancel") | .reason' <<<"$status")
 	echo "this kernel traces hrtimer_cancel for expiries and re-arms too: cancels are not counted"
 	check "status says why hrtimer_cancel is off ($reason)" grep -q "was_armed" <<<"$reason"

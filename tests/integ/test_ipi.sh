@@ -37,33 +37,24 @@ SENDER_CPU=0 TARGET_CPU=1
 ATTEMPTS=3
 
 [ "$(nproc)" -ge 2 ] || bpf_unavailable "needs 2 CPUs for cross-CPU IPIs"
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
-[ -d /sys/kernel/tracing/events/ipi/ipi_send_cpu ] ||
+ftrace_mount
+[ -d "$TRACEFS/events/ipi/ipi_send_cpu" ] ||
 	bpf_unavailable "kernel has no ipi:ipi_send_cpu tracepoint (< 6.4)"
-INST=/sys/kernel/tracing/instances/latscope_ipi_$$
-trap '[ -d "$INST" ] && { echo 0 > "$INST/tracing_on"; rmdir "$INST"; }; cleanup_lib' EXIT
 
 start_ftrace() {
-	local e
-	mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
-	echo 0 >"$INST/tracing_on"
-	echo mono >"$INST/trace_clock"
-	echo 1 >"$INST/options/record-tgid"
-	echo 16384 >"$INST/buffer_size_kb"
-	for e in ipi/ipi_send_cpu ipi/ipi_send_cpumask irq_vectors/call_function_entry \
+	ftrace_instance latscope_ipi_$$ 16384 || bpf_unavailable "cannot create a tracefs instance"
+	ftrace_enable ipi/ipi_send_cpu ipi/ipi_send_cpumask irq_vectors/call_function_entry \
 		irq_vectors/call_function_single_entry irq_vectors/reschedule_entry \
-		irq_vectors/irq_work_entry; do
-		echo 1 >"$INST/events/$e/enable" || { not_ok "enable $e"; exit 1; }
-	done
-	echo 1 >"$INST/tracing_on"
+		irq_vectors/irq_work_entry
+	ftrace_on
 }
 
 # Stops tracing, keeps the trace in $LS_TMP/ftrace; prints the overrun.
 stop_ftrace() {
-	echo 0 >"$INST/tracing_on"
-	cp "$INST/trace" "$LS_TMP/ftrace"
-	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }'
-	rmdir "$INST"
+	ftrace_off
+	cp "$FTRACE_INST/trace" "$LS_TMP/ftrace"
+	ftrace_stat overrun
+	ftrace_remove
 }
 
 # CLOCK_MONOTONIC now, as latscoped sees it (every program is attached
@@ -73,19 +64,11 @@ daemon_now() {
 }
 
 # IPI total of the socket view with the number of records aggregated at
-# that moment (status, ipis, status on one connection until both statuses
-# agree). Prints "AGG_RECORDS COUNT".
+# that moment (req_at_prefix). Prints "AGG_RECORDS COUNT".
 ipi_total() {
-	local i out a b n
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"ipis"}' '{"method":"status"}' |
-			socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		n=$(sed -n 2p <<<"$out" | jq '[.result.cpus[].count] | add')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		[ -n "$a" ] && [ "$a" = "$b" ] && { echo "$a $n"; return 0; }
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"ipis"}') || return 1
+	echo "$(sed -n 1p <<<"$out") $(sed -n 2p <<<"$out" | jq '[.result.cpus[].count] | add')"
 }
 
 # One recorded run of the workload, compared; returns ipi_compare's code.

@@ -13,38 +13,18 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_wakeups_$$
 WORKLOAD_SEC=${WORKLOAD_SEC:-4}
 # BPF programs never run while a thread of PID 1 is current on this sandbox;
 # wakeup_compare leaves out the wakeups it could not have seen, and says how
 # many.
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 
-cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-ftrace_stat() {
-	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' -v f="$1" '$1 == f { s += $2 } END { print s + 0 }'
-}
-
-[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || bpf_unavailable "no tracefs"
-mkdir "$INST" || bpf_unavailable "cannot create a tracefs instance"
-echo mono >"$INST/trace_clock"
-echo 1 >"$INST/options/record-tgid"
 # 96 MiB per CPU: a 4 s run writes up to ~35 MB of sched events on one CPU
 # and the buffer is read only afterwards
-echo 98304 >"$INST/buffer_size_kb"
-for e in sched_waking sched_wakeup sched_wakeup_new sched_switch; do
-	echo 1 >"$INST/events/sched/$e/enable" || { not_ok "enable sched/$e"; summary; exit 1; }
-done
-echo 1 >"$INST/tracing_on"
+ftrace_mount || bpf_unavailable "no tracefs"
+ftrace_instance latscope_wakeups_$$ 98304 || bpf_unavailable "cannot create a tracefs instance"
+ftrace_enable sched/sched_waking sched/sched_wakeup sched/sched_wakeup_new sched/sched_switch
+ftrace_on
 
 # 32 MiB of ring: seconds of wakeups even if latscoped is starved of CPU
 # (other work on a shared test machine can hold it off for a second or more)
@@ -61,7 +41,7 @@ bad_cpu=$(req '{"method":"wakeups","cpu":4096}')
 bad_member=$(req '{"method":"wakeups","cpus":1}')
 "$BUILD/latscope" --socket "$SOCK" wakeups --cpu x >/dev/null 2>&1; cli_bad=$?
 stop_daemon; check "latscoped exits 0" test $? -eq 0
-echo 0 >"$INST/tracing_on"
+ftrace_off
 
 echo "latscoped: $(jq -c '.result | {wakeup: (.by_class[] | select(.class == "wakeup")), wakeup_tracking}' <<<"$st")"
 check "no wakeup record dropped" test "$(jq '.result.by_class[] | select(.class == "wakeup") | .drops' <<<"$st")" = 0
@@ -81,7 +61,7 @@ check "wakeups: cpu out of range is bad_params" test "$(jq -r .error.code <<<"$b
 check "wakeups: unknown member is bad_params" test "$(jq -r .error.code <<<"$bad_member")" = bad_params
 check "latscope wakeups --cpu x is a usage error (2)" test "$cli_bad" -eq 2
 
-cp "$INST/trace" "$LS_TMP/ftrace.txt"
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
 echo "ftrace: $(wc -l <"$LS_TMP/ftrace.txt") lines; capture: $in_cap wakeup records"
 "$BUILD/tests/integ/wakeup_compare" --exclude-tgid "$HIDDEN_TGID" "$LS_TMP/cap" "$LS_TMP/ftrace.txt"
 check "latscope's wakeups agree with ftrace" test $? -eq 0

@@ -14,66 +14,25 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_windows_$$
 SECS=${WORKLOAD_SEC:-5}
 HIDDEN_TGID=${LATSCOPE_HIDDEN_TGID:-1}
 ISO_CPU=$(($(nproc) - 1))
 
-cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-setup_instance() {
-	local e ev avail
-	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
-	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-	avail=$((avail / 8 / $(nproc)))
-	# an instance starts with tracing on: off until every event is enabled,
-	# or entries recorded before their exits were enabled stay open
-	mkdir "$INST" && echo 0 >"$INST/tracing_on" && echo mono >"$INST/trace_clock" &&
-		echo $((avail < 65536 ? avail : 65536)) >"$INST/buffer_size_kb" &&
-		echo 1 >"$INST/options/record-tgid" || return 1
-	for e in irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit \
-		timer/hrtimer_start timer/hrtimer_cancel timer/tick_stop timer/hrtimer_expire_entry; do
-		echo 1 >"$INST/events/$e/enable" || return 1
-	done
-	for ev in "$INST"/events/irq_vectors/*_entry; do
-		[ -d "${ev%_entry}_exit" ] || continue
-		echo 1 >"$ev/enable" && echo 1 >"${ev%_entry}_exit/enable" || return 1
-	done
-	echo 1 >"$INST/tracing_on"
-}
-
-ftrace_stat() {
-	cat "$INST"/per_cpu/cpu*/stats | awk -F': *' -v f="$1" '$1 == f { s += $2 } END { print s + 0 }'
-}
-
-# status, isolated, status on one connection until no record arrived in
-# between: the isolated counts then cover exactly the capture's first N
-# records. Writes the isolated response to $1, prints N.
+# The isolated view covering exactly the capture's first N records
+# (req_at_prefix): writes the response to $1, prints N.
 isolated_prefix() {
-	local i out a b
-	for i in $(seq 1 50); do
-		out=$(printf '%s\n' '{"method":"status"}' '{"method":"isolated","n":128}' \
-			'{"method":"status"}' | socat -t 5 - "UNIX-CONNECT:$SOCK" 2>/dev/null)
-		a=$(sed -n 1p <<<"$out" | jq '.result.agg.records')
-		b=$(sed -n 3p <<<"$out" | jq '.result.agg.records')
-		if [ -n "$a" ] && [ "$a" = "$b" ]; then
-			sed -n 2p <<<"$out" >"$1"
-			echo "$a"
-			return 0
-		fi
-	done
-	return 1
+	local out
+	out=$(req_at_prefix '{"method":"isolated","n":128}') || return 1
+	sed -n 2p <<<"$out" >"$1"
+	sed -n 1p <<<"$out"
 }
 
-setup_instance || { not_ok "set up tracefs instance $INST"; summary; exit 1; }
+ftrace_instance latscope_windows_$$ 65536 ||
+	{ not_ok "set up tracefs instance $FTRACE_INST"; summary; exit 1; }
+ftrace_enable irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit \
+	timer/hrtimer_start timer/hrtimer_cancel timer/tick_stop timer/hrtimer_expire_entry
+ftrace_enable_vector_pairs
+ftrace_on
 start_daemon --record "$LS_TMP/cap" --isolated "$ISO_CPU" --worst 20
 
 "$BUILD/tests/integ/workload" --seconds "$SECS" >"$LS_TMP/workload.out" 2>&1 &
@@ -147,9 +106,9 @@ for a in "--worst 0" "--worst 1001" "--isolated 3-1" "--isolated x"; do
 done
 
 stop_daemon; check "latscoped exits 0" test $? -eq 0
-echo 0 >"$INST/tracing_on"
+ftrace_off
 check "ftrace lost nothing (overrun 0)" test "$(ftrace_stat overrun)" = 0
-cp "$INST/trace" "$LS_TMP/ftrace.txt"
+cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
 
 "$BUILD/tests/integ/windows_check" --exclude-tgid "$HIDDEN_TGID" \
 	--windows-json "$LS_TMP/windows.json" \
