@@ -15,46 +15,25 @@
 #  - that interrupted context is what ftrace's stacktrace saw for the same
 #    interrupt (same CPU, within 300 us): the frames after the entry agree;
 #  - status shows the kernel's stack counters (taken, collisions, faults)
-#    and latscope status / windows print them.
+#    and the time the calls took, and latscope status / windows print them.
 #   tests/integ/test_window_stacks.sh [BUILD]
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TRACEFS=/sys/kernel/tracing
-INST=$TRACEFS/instances/latscope_stacks_$$
 SECS=${WORKLOAD_SEC:-4}
 THR_NS=20000
 SLACK_NS=2000 # an IPI record may be written a hair after its vector's entry
-TRIGGERS="timer/hrtimer_expire_entry irq_vectors/reschedule_entry
-	irq_vectors/call_function_entry irq_vectors/call_function_single_entry"
 
-cleanup() {
-	local t
-	if [ -d "$INST" ]; then
-		echo 0 >"$INST/tracing_on"
-		for t in $TRIGGERS; do
-			[ -f "$INST/events/$t/trigger" ] && echo '!stacktrace' >"$INST/events/$t/trigger"
-		done
-		rmdir "$INST" || echo "warning: could not remove $INST"
-	fi
-	cleanup_lib
-}
-trap cleanup EXIT
-
-setup_instance() {
-	local t
-	[ -d $TRACEFS/instances ] || mount -t tracefs nodev $TRACEFS || return 1
-	mkdir "$INST" && echo 0 >"$INST/tracing_on" && echo mono >"$INST/trace_clock" &&
-		echo 32768 >"$INST/buffer_size_kb" || return 1
-	for t in $TRIGGERS; do
-		[ -d "$INST/events/$t" ] || continue
-		echo 1 >"$INST/events/$t/enable" && echo stacktrace >"$INST/events/$t/trigger" ||
-			return 1
-	done
-	echo 1 >"$INST/tracing_on"
-}
-
-setup_instance || { not_ok "set up tracefs instance $INST with stacktrace triggers"; summary; exit 1; }
+# the kernel's own stack at every hrtimer expiry and IPI handler entry
+# (a trigger goes with its instance when cleanup_lib removes it)
+ftrace_instance "latscope_stacks_$$" 32768 || bpf_unavailable "cannot create $FTRACE_INST"
+for t in timer/hrtimer_expire_entry irq_vectors/reschedule_entry \
+	irq_vectors/call_function_entry irq_vectors/call_function_single_entry; do
+	[ -d "$FTRACE_INST/events/$t" ] || continue
+	ftrace_enable "$t"
+	echo stacktrace >"$FTRACE_INST/events/$t/trigger" || ftrace_failed "stacktrace trigger on $t"
+done
+ftrace_on
 start_daemon --stack-threshold 20us --worst 400
 
 "$BUILD/tests/integ/workload" --seconds "$SECS" >"$LS_TMP/workload.out" 2>&1 &
@@ -66,7 +45,7 @@ wait $wl; rc=$?
 check "workload ran" test $rc -eq 0
 wait $udp; check "UDP ping-pong ran" test $? -eq 0
 sleep 0.3 # past the windows' hold time
-echo 0 >"$INST/tracing_on"
+ftrace_off
 
 req '{"method":"windows","kind":"irqoff","n":400}' >"$LS_TMP/windows.json"
 check "windows answered" jq -e '.ok' "$LS_TMP/windows.json"
@@ -171,9 +150,8 @@ awk '
 		next
 	}
 	inst { out() }
-	END { if (inst) out() }' "$INST/trace" >"$LS_TMP/ft_stacks.txt"
-check "ftrace lost nothing (overrun 0)" \
-	test "$(cat "$INST"/per_cpu/cpu*/stats | awk -F': *' '$1 == "overrun" { s += $2 } END { print s + 0 }')" = 0
+	END { if (inst) out() }' "$FTRACE_INST/trace" >"$LS_TMP/ft_stacks.txt"
+check "ftrace lost nothing (overrun 0)" test "$(ftrace_stat overrun)" = 0
 echo "ftrace stack traces: $(wc -l <"$LS_TMP/ft_stacks.txt")"
 jq -r '.result.cpus[] | .cpu as $c | .irqoff.worst[] | select(.stack_status == "ok" and
 	.stack_interrupted_from != null and (.stack | length) > .stack_interrupted_from) |
@@ -223,6 +201,5 @@ jq -r '[.result.cpus[] | .cpu as $c | .irqoff.worst[] | select(.stack_status == 
 	([.stack[] | (if .interrupted then "* " else "" end) + .sym] | join("\n  "))' "$LS_TMP/windows.json"
 
 stop_daemon; check "latscoped exits 0" test $? -eq 0
-[ -n "${LATSCOPE_KEEP:-}" ] && cp "$INST/trace" "$LS_TMP/ftrace.txt"
-[ -n "${LATSCOPE_KEEP:-}" ] && [ "$FAIL" -gt 0 ] && cp -r "$LS_TMP" "$LATSCOPE_KEEP"
+[ -n "${LATSCOPE_KEEP_TMP:-}" ] && cp "$FTRACE_INST/trace" "$LS_TMP/ftrace.txt"
 summary
