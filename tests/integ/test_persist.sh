@@ -222,7 +222,9 @@ n=$(jq '[.cpus[].irqoff.worst[] | select(.restored and .stack_status == "ok" and
 check "after SIGKILL: restored windows keep their kernel stacks ($n with frames)" test "$n" -gt 0
 check "after SIGKILL: worst wakeups kept ($(wakeups_matched "$k_a" "$k_b") identical; the others beaten by later ones)" \
 	wakeups_kept "$k_a" "$k_b"
-check "after SIGKILL: at least one worst wakeup identical" test "$(wakeups_matched "$k_a" "$k_b")" -gt 0
+# (none identical is possible: the restarted daemon's own first wakeups,
+# slow under ASan, can beat all 8 on a CPU; status' restored count above
+# shows the restore was not empty)
 check "after SIGKILL: isolated CPU $ISO_CPU's interruptions kept ($(jq .isolated_cpus[0].interruptions "$i_a") -> $(jq .isolated_cpus[0].interruptions "$i_b")), every cause's count too" \
 	isolated_kept "$i_a" "$i_b"
 human=$("$BUILD/latscope" --socket "$SOCK" windows --n 3)
