@@ -102,20 +102,31 @@ uint64_t ls_wakeups_floor(const struct ls_wakeups *w)
 	return w->floor_ns;
 }
 
-bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
-				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
+/* The CPU whose below-floor counts of class cls change: NULL when there
+ * is nothing to change (*ok: an unknown class, ignored) or no room (!*ok). */
+static struct wk_cpu *below_cpu(struct ls_wakeups *w, uint32_t cpu, uint32_t cls, bool *ok)
 {
 	struct wk_cpu *c;
 
-	if (cls >= LS_SCHED_MAX)
-		return true;
+	*ok = cls >= LS_SCHED_MAX;
+	if (*ok)
+		return NULL;
 	c = wk_cpu_slot(w, cpu);
-	if (!c)
-		return false;
-	for (unsigned b = 0; b < LS_WAKEUP_LOG2_BUCKETS; b++)
+	*ok = c != NULL;
+	if (c)
+		c->has_below = true;
+	return c;
+}
+
+bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
+				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
+{
+	bool ok;
+	struct wk_cpu *c = below_cpu(w, cpu, cls, &ok);
+
+	for (unsigned b = 0; c && b < LS_WAKEUP_LOG2_BUCKETS; b++)
 		c->below[cls][b] = c->base[cls][b] + counts[b];
-	c->has_below = true;
-	return true;
+	return ok;
 }
 
 size_t ls_wakeups_ncpus(const struct ls_wakeups *w)
@@ -126,19 +137,14 @@ size_t ls_wakeups_ncpus(const struct ls_wakeups *w)
 bool ls_wakeups_restore_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
 				    const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
 {
-	struct wk_cpu *c;
+	bool ok;
+	struct wk_cpu *c = below_cpu(w, cpu, cls, &ok);
 
-	if (cls >= LS_SCHED_MAX)
-		return true;
-	c = wk_cpu_slot(w, cpu);
-	if (!c)
-		return false;
-	for (unsigned b = 0; b < LS_WAKEUP_LOG2_BUCKETS; b++) {
+	for (unsigned b = 0; c && b < LS_WAKEUP_LOG2_BUCKETS; b++) {
 		c->base[cls][b] += counts[b];
 		c->below[cls][b] += counts[b];
 	}
-	c->has_below = true;
-	return true;
+	return ok;
 }
 
 const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls)
