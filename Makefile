@@ -132,7 +132,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(wildcard lib/*.h include/latscope/*.h)
 $(BUILD)/bench/tp_floor.bpf.o: bench/tp_floor.bpf.c | $(BUILD)/bench
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/tp_floor: bench/tp_floor.c $(BUILD)/bench/tp_floor.bpf.o | $(BUILD)/bench
+# and its design floor for the wakeup interval (bench/wakeup_floor.bpf.c)
+$(BUILD)/bench/wakeup_floor.bpf.o: bench/wakeup_floor.bpf.c | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/tp_floor: bench/tp_floor.c $(BUILD)/bench/tp_floor.bpf.o $(BUILD)/bench/wakeup_floor.bpf.o | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBBPF_LIBS)
 
 $(BUILD)/bpf $(BUILD)/lib $(BUILD)/daemon $(BUILD)/cli $(BUILD)/tests $(BUILD)/tests/integ $(BUILD)/bench:

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Added cost per sched_switch event: bench/sched_bench (two threads pinned
-# to one CPU: pipe ping-pong, every switch completing a wakeup; sched_yield,
-# switches without wakeups) with no tracer, with empty tp_btf programs on
-# sched_waking/wakeup/wakeup_new/switch (tp-empty: bench/tp_floor, what any
-# program there costs), with the whole latscoped (default options; and
+# to one CPU: pipe ping-pong, where the woken reader preempts the writer, so
+# a round trip is one wakeup and two switches, one completing the wakeup
+# and one putting the preempted writer back; sched_yield, switches without
+# wakeups) with no tracer, with empty tp_btf programs on the wakeup family's
+# tracepoints (tp-empty: bench/tp_floor, what any program there costs), with
+# the least a BPF tracer of the wakeup interval must do (wk-floor:
+# bench/wakeup_floor.bpf.c), with the whole latscoped (default options; and
 # ls-wfloor: --wakeup-floor-ns above most wakeups of the workload, so they are
 # counted in the kernel, not emitted), and with bpftrace doing per-CPU
 # histograms:
@@ -22,7 +25,7 @@
 set -euo pipefail
 BUILD=${1:-build}; ROUNDS=${2:-3}; SECS=${3:-3}
 WORKLOADS=${WORKLOADS:-"pipe yield"}
-CONFIGS=${CONFIGS:-"tp-empty latscoped ls-wfloor bt-wakeup bt-switch"}
+CONFIGS=${CONFIGS:-"tp-empty wk-floor latscoped ls-wfloor bt-wakeup bt-switch"}
 FLOOR_NS=${FLOOR_NS:-1000000}
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (BPF)" >&2; exit 1; }
 command -v bpftrace >/dev/null || { echo "bench: bpftrace not installed (scripts/deps.sh)" >&2; exit 1; }
@@ -38,8 +41,10 @@ req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$sock"; }
 
 start_tracer() { # config
 	case $1 in
-	tp-empty)
-		"$BUILD/bench/tp_floor" "$BUILD/bench/tp_floor.bpf.o" >"$tmp/floor.out" & tpid=$!
+	tp-empty|wk-floor)
+		local obj=tp_floor
+		[ "$1" = wk-floor ] && obj=wakeup_floor
+		"$BUILD/bench/tp_floor" "$BUILD/bench/$obj.bpf.o" >"$tmp/floor.out" & tpid=$!
 		for _ in $(seq 100); do grep -q '^attached' "$tmp/floor.out" && return; sleep 0.1; done
 		exit 1 ;;
 	latscoped|ls-wfloor|ls-wakeup|ls-nokvm)
