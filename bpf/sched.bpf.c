@@ -31,8 +31,11 @@
 #include "latscope/wakeup_stats.h"
 #include <bpf/bpf_core_read.h>
 
-/* Wakeups shorter than this are counted in ls_wakeup_stats.below_floor
- * (log2) instead of being emitted; set by the daemon before load. */
+/* latscoped --wakeup-emit all: every measured wakeup above the floor is
+ * emitted (in batches); otherwise only those at or above the CPU's bar. */
+const volatile __u8 ls_wakeup_emit_all = 0;
+/* latscoped --wakeup-floor-ns: shorter wakeups are never emitted, not even
+ * RT/DL ones that should have preempted (the bar is never below it). */
 const volatile __u64 ls_wakeup_floor_ns = 0;
 
 struct ls_wakeup_pending {
@@ -78,6 +81,29 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } ls_cpu_curr SEC(".maps");
+
+/*
+ * Per CPU, the shortest wakeup that is emitted as a record; shorter ones
+ * are counted in ls_wakeup_hist. The daemon keeps it at what its views
+ * need: the floor (latscoped --wakeup-floor-ns), raised to the shortest
+ * of the CPU's worst wakeups once that list is full; 0 where an alert rule
+ * watches wakeups (it needs every value). RT/DL wakeups that should have
+ * preempted the running task are emitted from the floor up: they are
+ * inferred preempt-off windows. Sized to the CPU count by the daemon.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ls_wakeup_bar SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LS_WAKEUP_HIST_KEYS);
+	__type(key, __u32);
+	__type(value, struct ls_wakeup_hist);
+} ls_wakeup_hist SEC(".maps");
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
@@ -242,16 +268,45 @@ int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 	return 0;
 }
 
-static __always_inline __u32 log2_bucket(__u64 v)
+static __always_inline void hist_add(struct ls_wakeup_hist *h, __u64 v)
 {
-	__u32 r = 0;
+	__u32 b = ls_wakeup_hist_bucket(v);
 
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r < LS_WAKEUP_LOG2_BUCKETS ? r : LS_WAKEUP_LOG2_BUCKETS - 1;
+	if (b < LS_WAKEUP_HIST_BUCKETS)
+		h->b[b]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
+
+/* A measured wakeup below the bar: counted, not emitted (with its expiry
+ * -> switch-in latency when its hrtimer woke it). 0 when it must be
+ * emitted instead: beyond the histograms. */
+static __always_inline int count_wakeup(struct ls_wakeup_pcpu *wp, struct ls_wakeup_pending *w,
+					__u64 d, __u64 now)
+{
+	__u32 cls = w->cls < LS_SCHED_MAX ? w->cls : LS_SCHED_NORMAL, tcls = LS_SCHED_MAX + cls;
+	struct ls_wakeup_hist *h, *th = NULL;
+	__s64 since = 0;
+
+	if (d >= LS_WAKEUP_HIST_LIMIT)
+		return 0;
+	if (w->wflags & LS_WF_TIMER) {
+		since = (__s64)(now - w->expiry);
+		if (since >= (__s64)LS_WAKEUP_HIST_LIMIT ||
+		    !(th = bpf_map_lookup_elem(&ls_wakeup_hist, &tcls)))
+			return 0;
+	}
+	h = bpf_map_lookup_elem(&ls_wakeup_hist, &cls);
+	if (!h)
+		return 0;
+	hist_add(h, d);
+	if (th && since >= 0)
+		hist_add(th, since);
+	else if (th)
+		wp->st.timer_early++;
+	return 1;
 }
 
 /* The staged records as one ring sample; counted as submitted or dropped. */
@@ -313,8 +368,8 @@ static __always_inline void stage_wakeup(struct ls_wakeup_pcpu *wp, struct ls_wa
 	/* RT/DL wakeups go out at once: they are the ones latency hunters
 	 * watch live, they feed the inferred preempt-off windows, and they
 	 * are rare enough not to matter for the cost */
-	if (i + 1 == LS_WAKEUP_BATCH || now - wp->staged_since > LS_WAKEUP_STAGE_NS ||
-	    w->cls != LS_SCHED_NORMAL)
+	if (!ls_wakeup_emit_all || i + 1 == LS_WAKEUP_BATCH ||
+	    now - wp->staged_since > LS_WAKEUP_STAGE_NS || w->cls != LS_SCHED_NORMAL)
 		flush_staged(wp);
 }
 
@@ -324,7 +379,7 @@ int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_
 	struct ls_wakeup_pending *w = bpf_task_storage_get(&ls_wakeups, next, NULL, 0);
 	__u32 cpu = bpf_get_smp_processor_id(), nv, niv;
 	struct ls_wakeup_pcpu *wp;
-	__u64 *slot, ts, now = 0;
+	__u64 *slot, *bar, ts, now = 0;
 
 	slot = bpf_map_lookup_elem(&ls_cpu_curr, &cpu);
 	if (slot)
@@ -354,12 +409,11 @@ int BPF_PROG(sched_switch, _Bool preempt, struct task_struct *prev, struct task_
 	}
 	if (nv)
 		wp->st.raced++;
-	if (now - ts < ls_wakeup_floor_ns) {
-		__u32 cls = w->cls < LS_SCHED_MAX ? w->cls : LS_SCHED_NORMAL;
-
-		wp->st.below_floor[cls][log2_bucket(now - ts)]++;
+	bar = bpf_map_lookup_elem(&ls_wakeup_bar, &cpu);
+	if (bar && now - ts < *bar &&
+	    (!(w->wflags & LS_WF_PREEMPT) || now - ts < ls_wakeup_floor_ns) &&
+	    count_wakeup(wp, w, now - ts, now))
 		return 0;
-	}
 	stage_wakeup(wp, w, next, ts, now);
 	return 0;
 }

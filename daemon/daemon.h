@@ -57,6 +57,8 @@ struct ls_daemon {
 	struct ls_metrics_export metrics;
 	struct ls_stacks stacks;     /* kernel stacks of worst windows */
 	struct ls_cancel_counts *cancels; /* hrtimer_cancels.c; NULL until read */
+	struct ls_wakeup_sync *wsync; /* wakeups.c; NULL until used */
+	uint64_t wakeup_sync_errors;  /* reads of the kernel's wakeup counts that failed */
 };
 
 /* Ring sample callback: aggregate (and capture) one record. */
@@ -73,13 +75,17 @@ void ls_daemon_ksyms_refresh(struct ls_daemon *d);
 /* Socket request handler (methods.c), an ls_handler_fn. */
 char *ls_methods_handle(void *ctx, const char *line, size_t len, size_t *out_len);
 
-/* Wakeup family state (wakeups.c): push the kernel's below-floor counts
- * into the aggregator (0 or -errno); status "wakeup_tracking"; after the
- * programs are detached, aggregate (and capture) the records still staged
- * for a batch (0 or -errno). */
+/* Wakeup family state (wakeups.c): add what the kernel counted instead of
+ * emitting since the last call to the aggregator (0 or -errno; a no-op
+ * without the family); set each CPU's emit bar from the floor, the worst
+ * lists and the alert rules (after every drain); status "wakeup_tracking";
+ * after the programs are detached, aggregate (and capture) the records
+ * still staged for a batch (0 or -errno); free the read state. */
 int ls_daemon_wakeup_sync(struct ls_daemon *d);
+void ls_daemon_wakeup_bars(struct ls_daemon *d);
 struct json_object *ls_daemon_wakeup_status(struct ls_daemon *d);
 int ls_daemon_wakeup_unstage(struct ls_daemon *d);
+void ls_daemon_wakeup_free(struct ls_wakeup_sync *w);
 /* hrtimer cancels (hrtimer_cancels.c): turn what the kernel's per-CPU
  * counts gained since the last read into LS_K_HRTIMER_CANCEL records (0 or
  * -errno; a no-op when hrtimer_cancel is not attached); the "cancels"

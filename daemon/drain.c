@@ -63,6 +63,8 @@ void ls_daemon_refresh(struct ls_daemon *d, uint64_t now_ns)
 	r->events = ev;
 	r->records = rec;
 	ls_daemon_cancels_sync(d);
+	if (ls_daemon_wakeup_sync(d))
+		d->wakeup_sync_errors++;
 }
 
 void ls_daemon_alerts_tick(struct ls_daemon *d, uint64_t now_ns)

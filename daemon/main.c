@@ -170,10 +170,12 @@ static int run_loop(struct ls_daemon *d, struct ls_server *srv, int epfd,
 			switch (tag->kind) {
 			case LS_EP_RINGS:
 				ls_tracer_drain(&d->tracer);
+				ls_daemon_wakeup_bars(d);
 				break;
 			case LS_EP_DRAIN:
 				drain_timer_ack(drain->fd);
 				ls_tracer_drain(&d->tracer);
+				ls_daemon_wakeup_bars(d);
 				break;
 			case LS_EP_TICK:
 				drain_timer_ack(tick->fd);
@@ -302,6 +304,8 @@ int main(int argc, char **argv)
 	to.stack_threshold_ns = d.cfg.stack_threshold_ns;
 	to.stack_entries = d.cfg.stack_entries;
 	to.wakeup_floor_ns = d.cfg.wakeup_floor_ns;
+	/* a capture is for replaying every wakeup: it cannot hold the counts */
+	to.wakeup_emit_all = d.cfg.wakeup_emit == LS_WAKEUP_EMIT_ALL || cl.record_path;
 	to.hrtimer_wakeup_fn = ls_ksyms_addr(d.ksyms, "hrtimer_wakeup");
 	to.timerfd_fn = ls_ksyms_addr(d.ksyms, "timerfd_tmrproc");
 	to.ipi_smp_call_fn = ls_ksyms_addr(d.ksyms, "generic_smp_call_function_single_interrupt");
@@ -373,6 +377,7 @@ out:
 	}
 	ls_tracer_stop(&d.tracer);
 	ls_daemon_cancels_free(d.cancels);
+	ls_daemon_wakeup_free(d.wsync);
 	if (d.capture && fclose(d.capture))
 		log_err("--record: %s", strerror(errno));
 	ls_persist_stop(&d);

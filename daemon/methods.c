@@ -306,6 +306,8 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	if (strcmp(rq->method, "status")) {
 		ls_tracer_drain(&d->tracer);
 		ls_daemon_cancels_sync(d);
+		if (ls_daemon_wakeup_sync(d))
+			d->wakeup_sync_errors++;
 		ls_agg_flush(d->agg, mono_ns());
 	}
 	if (!strcmp(rq->method, "status")) {
@@ -351,10 +353,6 @@ static json_object *dispatch(struct ls_daemon *d, const struct ls_req *rq, struc
 	if (!strcmp(rq->method, "wakeups")) {
 		if (ls_req_check_members(rq, cpu_only, err) || get_cpu(rq, d, &cpu, err))
 			return NULL;
-		if (ls_daemon_wakeup_sync(d)) {
-			ls_err_set(err, LS_E_INTERNAL, "reading the below-floor wakeup counts failed");
-			return NULL;
-		}
 		return ls_report_wakeups(d->agg, d->tracer.ncpus, cpu);
 	}
 	if (!strcmp(rq->method, "keys")) {

@@ -109,6 +109,8 @@ int ls_metrics_export(struct ls_daemon *d)
 	int rc;
 
 	ls_tracer_drain(&d->tracer);
+	if (ls_daemon_wakeup_sync(d))
+		d->wakeup_sync_errors++;
 	text = ls_metrics_render(d, &len);
 	if (!text) {
 		m->write_errors++;

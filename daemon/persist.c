@@ -251,7 +251,7 @@ void ls_persist_save(struct ls_daemon *d)
 	ls_tracer_drain(&d->tracer);
 	rc = ls_daemon_wakeup_sync(d);
 	if (rc)
-		log_warn("saving state: below-floor wakeup counts not updated: %s", strerror(-rc));
+		log_warn("saving state: the kernel's wakeup counts not read: %s", strerror(-rc));
 	s.counters = d->total;
 	snprintf(s.version, sizeof(s.version), "%s", LS_VERSION);
 	read_boot_id(s.boot_id, sizeof(s.boot_id));

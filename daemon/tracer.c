@@ -286,11 +286,14 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 	t->skel->rodata->ls_wakeup_bytes = t->wakeup_bytes;
 	t->skel->rodata->ls_hrtimer_wakeup_fn = o->hrtimer_wakeup_fn;
 	t->skel->rodata->ls_timerfd_fn = o->timerfd_fn;
+	t->skel->rodata->ls_wakeup_emit_all = o->wakeup_emit_all;
 	t->skel->rodata->ls_wakeup_floor_ns = o->wakeup_floor_ns;
 	t->skel->rodata->ls_stack_threshold_ns = o->stack_threshold_ns;
 	bpf_map__set_max_entries(t->skel->maps.ls_stacks, o->stack_entries ? o->stack_entries : 1);
 	t->wakeup_floor_ns = o->wakeup_floor_ns;
+	t->wakeup_emit_all = o->wakeup_emit_all;
 	bpf_map__set_max_entries(t->skel->maps.ls_cpu_curr, t->ncpus);
+	bpf_map__set_max_entries(t->skel->maps.ls_wakeup_bar, t->ncpus);
 	setup_ipi(t, o);
 	bpf_map__set_max_entries(t->skel->maps.ls_rings, t->nshards);
 	/* sched_switch refers to the vCPU table: it always exists, with one
@@ -311,6 +314,14 @@ int ls_tracer_start(struct ls_tracer *t, const struct ls_tracer_opts *o,
 			strerror(-err));
 		return err;
 	}
+	/* the floor until the daemon has worst lists to raise it to */
+	for (__u32 cpu = 0; cpu < (__u32)t->ncpus; cpu++)
+		if (bpf_map__update_elem(t->skel->maps.ls_wakeup_bar, &cpu, sizeof(cpu),
+					 &o->wakeup_floor_ns, sizeof(o->wakeup_floor_ns), BPF_ANY)) {
+			err = -errno;
+			log_err("setting the wakeup emit bar: %s", strerror(errno));
+			return err;
+		}
 	t->stacks_fd = bpf_map__fd(t->skel->maps.ls_stacks);
 	t->stack_stats_fd = bpf_map__fd(t->skel->maps.ls_stack_stats);
 	err = install_rings(t, fn, ctx);

@@ -21,6 +21,7 @@ struct ls_tracer_opts {
 	uint64_t hrtimer_wakeup_fn; /* address of hrtimer_wakeup, 0 = unknown */
 	uint64_t timerfd_fn;        /* address of timerfd_tmrproc, 0 = unknown */
 	uint64_t wakeup_floor_ns;   /* shorter wakeups: counted, not emitted */
+	bool wakeup_emit_all;       /* every wakeup from the floor up is emitted */
 	uint64_t ipi_smp_call_fn;   /* generic_smp_call_function_single_interrupt */
 	const struct ls_config *cfg; /* families to load ([tracing] families);
 				      * NULL = all */
@@ -47,6 +48,7 @@ struct ls_tracer {
 	size_t ring_bytes;
 	size_t wakeup_bytes;
 	uint64_t wakeup_floor_ns;
+	bool wakeup_emit_all;
 	int ncpus;                 /* possible CPUs */
 	struct ls_prog_state *progs;
 	struct bpf_link **links;   /* parallel to progs; NULL = not attached */

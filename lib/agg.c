@@ -258,6 +258,8 @@ void ls_agg_add_stats(struct ls_agg *a, const struct ls_agg_stats *st)
 	a->st.series_overflow += st->series_overflow;
 	a->st.alloc_failures += st->alloc_failures;
 	a->st.wakeup_before_soft += st->wakeup_before_soft;
+	a->st.wakeup_timer_early += st->wakeup_timer_early;
+	a->st.hrtimer_no_expiry += st->hrtimer_no_expiry;
 	if (st->max_cpu_seen > a->st.max_cpu_seen)
 		a->st.max_cpu_seen = st->max_cpu_seen;
 }

@@ -21,6 +21,7 @@ const char *const ls_config_families[] = {
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const outputs[] = { "auto", "journal", "stderr", NULL };
+static const char *const wakeup_emits[] = { "worst", "all", NULL }; /* enum ls_wakeup_emit */
 
 enum type {
 	T_PATH,      /* absolute path; "" allowed when min == 1 */
@@ -62,6 +63,7 @@ static const struct key keys[] = {
 	{ "tracing", "cpus", T_CPUSET, F(cpus), 0, 0, NULL, NULL, false },
 	{ "tracing", "wakeup_floor_ns", T_UINT, F(wakeup_floor_ns), 0, NS_PER_S, "nanoseconds",
 	  NULL, true },
+	{ "tracing", "wakeup_emit", T_ENUM, F(wakeup_emit), 0, 0, NULL, wakeup_emits, true },
 	{ "tracing", "kvm_threads", T_UINT, F(kvm_threads), 16, 1u << 20, "a number", NULL, true },
 	{ "windows", "worst", T_UINT, F(worst), 1, 1000, "a number", NULL, true },
 	{ "windows", "isolated", T_ISOLATED, F(isolated), 0, 0, NULL, NULL, true },
@@ -100,7 +102,9 @@ static const struct ls_config_flag flags[] = {
 	{ "families", 0, "tracing", "families", "LIST", "event families to trace, or all" },
 	{ "cpus", 0, "tracing", "cpus", "LIST", "only record these CPUs (e.g. 0-3,8), or all" },
 	{ "wakeup-floor-ns", 0, "tracing", "wakeup_floor_ns", "N",
-	  "count wakeups shorter than N ns in the kernel, not as records (0: emit all)" },
+	  "never emit wakeups shorter than N ns as records, only count them (0: none)" },
+	{ "wakeup-emit", 0, "tracing", "wakeup_emit", "WHICH",
+	  "wakeups emitted as records: worst (what the views need; the rest counted) or all" },
 	{ "kvm-threads", 0, "tracing", "kvm_threads", "N", "vCPU threads tracked at once, 16..1048576" },
 	{ "worst", 0, "windows", "worst", "N", "longest windows kept per CPU and kind, 1..1000" },
 	{ "isolated", 0, "windows", "isolated", "LIST",

@@ -30,6 +30,8 @@
 extern const char *const ls_config_families[];
 
 enum ls_alert_output { LS_OUT_AUTO, LS_OUT_JOURNAL, LS_OUT_STDERR };
+/* [tracing] wakeup_emit: which measured wakeups become records */
+enum ls_wakeup_emit { LS_WAKEUP_EMIT_WORST, LS_WAKEUP_EMIT_ALL };
 
 struct ls_config {
 	/* [daemon] */
@@ -45,6 +47,7 @@ struct ls_config {
 	uint64_t families;          /* bitmask over ls_config_families */
 	struct ls_cpulist cpus;      /* record filter: only these CPUs */
 	uint64_t wakeup_floor_ns;
+	uint64_t wakeup_emit;       /* enum ls_wakeup_emit */
 	uint64_t kvm_threads;       /* vCPU threads tracked at once */
 	/* [windows] */
 	uint64_t worst;             /* worst windows kept per CPU */

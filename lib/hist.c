@@ -144,6 +144,13 @@ static inline bool add_n(struct ls_hist *h, uint64_t v, uint64_t n)
 	return true;
 }
 
+uint64_t ls_hist_bucket_count(const struct ls_hist *h, unsigned idx)
+{
+	unsigned rel = idx - ((unsigned)h->lo_oct << LS_HIST_SUB_BITS);
+
+	return rel < ((unsigned)h->n_oct << LS_HIST_SUB_BITS) ? h->buckets[rel] : 0;
+}
+
 bool ls_hist_add(struct ls_hist *h, uint64_t v)
 {
 	return add_n(h, v, 1);

@@ -47,6 +47,9 @@ unsigned ls_hist_bucket_of(uint64_t v);
 uint64_t ls_hist_bucket_lo(unsigned idx);   /* inclusive */
 uint64_t ls_hist_bucket_hi(unsigned idx);   /* exclusive (saturating) */
 
+/* Count in global bucket idx (0 when outside the octaves present). */
+uint64_t ls_hist_bucket_count(const struct ls_hist *h, unsigned idx);
+
 /* Iterate non-empty buckets: returns next global index >= from with a
  * non-zero count, or -1. */
 int ls_hist_next_bucket(const struct ls_hist *h, unsigned from, uint64_t *count);

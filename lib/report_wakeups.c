@@ -17,42 +17,16 @@ static void add_u64(json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
-/* Representative value of below-floor log2 bucket b: the middle of the
- * part of [2^b, 2^(b+1)) that lies below the floor. */
-static uint64_t below_floor_value(unsigned b, uint64_t floor)
-{
-	uint64_t lo = b ? 1ull << b : 0, hi = 1ull << (b + 1);
-
-	if (floor && hi > floor)
-		hi = floor;
-	return hi > lo ? lo + (hi - lo) / 2 : lo;
-}
-
-/*
- * count/p50/p99/max of (cls, cpu, sched class). Wakeups the kernel counted
- * below the floor join the histogram at below_floor_value() (exact to a
- * power of two, and all below the floor, which is what they are known to
- * be) and are also counted in below_floor.
- */
+/* count/p50/p99/max of (cls, cpu, sched class): the records and what the
+ * kernel counted instead of emitting are in the same histogram. */
 static json_object *summary(const struct ls_agg *a, uint32_t cls, uint32_t cpu, uint32_t sc)
 {
-	const struct ls_wakeups *w = ls_agg_wakeups(a);
-	const uint64_t *below = cls == LS_K_WAKEUP ? ls_wakeups_below_floor(w, cpu, sc) : NULL;
 	json_object *o = json_object_new_object();
-	uint64_t nbelow = 0;
 	struct ls_hist h;
-	unsigned b;
 
 	ls_hist_init(&h);
 	ls_agg_merge(a, cls, cpu, sc, &h);
-	for (b = 0; below && b < LS_WAKEUP_LOG2_BUCKETS; b++)
-		if (below[b]) {
-			ls_hist_add_n(&h, below_floor_value(b, ls_wakeups_floor(w)), below[b]);
-			nbelow += below[b];
-		}
 	add_u64(o, "count", h.count);
-	if (below)
-		add_u64(o, "below_floor", nbelow);
 	if (h.count) {
 		add_u64(o, "p50_ns", ls_hist_percentile(&h, 50));
 		add_u64(o, "p99_ns", ls_hist_percentile(&h, 99));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Per-CPU worst wakeups and below-floor counts. A CPU's slot is created
+ * Per-CPU worst wakeups. A CPU's slot is created
  * the first time one of its wakeups is seen; the worst list is a small
  * array kept sorted longest first, so a record that does not beat the
  * shortest of a full list costs one comparison.
@@ -15,9 +15,6 @@
 struct wk_cpu {
 	struct ls_rec_wakeup worst[LS_WAKEUP_WORST];
 	size_t nworst;
-	bool has_below;
-	uint64_t below[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS];
-	uint64_t base[LS_SCHED_MAX][LS_WAKEUP_LOG2_BUCKETS]; /* restored */
 };
 
 struct ls_wakeups {
@@ -102,54 +99,7 @@ uint64_t ls_wakeups_floor(const struct ls_wakeups *w)
 	return w->floor_ns;
 }
 
-/* The CPU whose below-floor counts of class cls change: NULL when there
- * is nothing to change (*ok: an unknown class, ignored) or no room (!*ok). */
-static struct wk_cpu *below_cpu(struct ls_wakeups *w, uint32_t cpu, uint32_t cls, bool *ok)
-{
-	struct wk_cpu *c;
-
-	*ok = cls >= LS_SCHED_MAX;
-	if (*ok)
-		return NULL;
-	c = wk_cpu_slot(w, cpu);
-	*ok = c != NULL;
-	if (c)
-		c->has_below = true;
-	return c;
-}
-
-bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
-				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
-{
-	bool ok;
-	struct wk_cpu *c = below_cpu(w, cpu, cls, &ok);
-
-	for (unsigned b = 0; c && b < LS_WAKEUP_LOG2_BUCKETS; b++)
-		c->below[cls][b] = c->base[cls][b] + counts[b];
-	return ok;
-}
-
 size_t ls_wakeups_ncpus(const struct ls_wakeups *w)
 {
 	return w->ncpus;
-}
-
-bool ls_wakeups_restore_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
-				    const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS])
-{
-	bool ok;
-	struct wk_cpu *c = below_cpu(w, cpu, cls, &ok);
-
-	for (unsigned b = 0; c && b < LS_WAKEUP_LOG2_BUCKETS; b++) {
-		c->base[cls][b] += counts[b];
-		c->below[cls][b] += counts[b];
-	}
-	return ok;
-}
-
-const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls)
-{
-	const struct wk_cpu *c = wk_cpu_get(w, cpu);
-
-	return c && c->has_below && cls < LS_SCHED_MAX ? c->below[cls] : NULL;
 }

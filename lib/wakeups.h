@@ -2,8 +2,10 @@
 /*
  * What the wakeup view needs beyond histograms, kept next to the aggregator
  * (ls_agg_wakeups): the worst wakeups per CPU as whole records (victim,
- * culprit, flags), bounded to LS_WAKEUP_WORST per CPU, and the in-kernel
- * counts of wakeups below the emit floor, which never become records.
+ * culprit, flags), bounded to LS_WAKEUP_WORST per CPU. The wakeups the
+ * kernel counts instead of emitting join the aggregator's histograms
+ * (daemon/wakeups.c); the daemon keeps each CPU's emit bar at the shortest
+ * of a full worst list, so no wakeup that belongs here is only counted.
  */
 #ifndef LATSCOPE_WAKEUPS_H
 #define LATSCOPE_WAKEUPS_H
@@ -31,19 +33,7 @@ size_t ls_wakeups_worst(const struct ls_wakeups *w, uint32_t cpu,
 /* The emit floor in force (latscoped --wakeup-floor-ns), for the view. */
 void ls_wakeups_set_floor(struct ls_wakeups *w, uint64_t floor_ns);
 uint64_t ls_wakeups_floor(const struct ls_wakeups *w);
-/* Replace cpu's below-floor log2 counts for class cls (totals since start,
- * as the kernel keeps them; a restored state's counts are added to them).
- * False on allocation failure. */
-bool ls_wakeups_set_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
-				const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS]);
-/* cpu's below-floor counts for cls, or NULL when none were set. */
-const uint64_t *ls_wakeups_below_floor(const struct ls_wakeups *w, uint32_t cpu, uint32_t cls);
-
-/* Persistence (lib/state_wakeups.c): CPUs with a slot (highest + 1), and
- * saved below-floor counts, the base the kernel's restarted ones add to.
- * False on allocation failure. */
+/* Persistence (lib/state_wakeups.c): CPUs with a slot (highest + 1). */
 size_t ls_wakeups_ncpus(const struct ls_wakeups *w);
-bool ls_wakeups_restore_below_floor(struct ls_wakeups *w, uint32_t cpu, uint32_t cls,
-				    const uint64_t counts[LS_WAKEUP_LOG2_BUCKETS]);
 
 #endif

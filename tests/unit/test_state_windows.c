@@ -3,7 +3,7 @@
  * The state file's windows, isolated, wakeups and symbols sections
  * (lib/state_windows.c, state_wakeups.c, state_syms.c): a round trip gives
  * back the same worst windows (context and story), interruption logs,
- * worst wakeups and below-floor counts, as the views show them; a daemon
+ * worst wakeups, as the views show them; a daemon
  * with a smaller worst-N, flight recorder, fewer CPUs or other isolated
  * CPUs keeps what fits and says what it dropped; restored windows then
  * compete with new ones; saved kernel addresses follow their functions to
@@ -182,16 +182,12 @@ static struct ls_agg *sample(unsigned worst, unsigned flight, int iters)
 	struct ls_agg *a = ls_agg_new(10000);
 	struct ls_win_opts o = { .worst = worst, .flight = flight };
 	struct ls_cpuset iso = iso_set(ISO_CPU);
-	uint64_t below[LS_WAKEUP_LOG2_BUCKETS] = { 0 };
 
 	assert_non_null(a);
 	assert_int_equal(ls_windows_set_opts(ls_agg_windows(a), &o), 0);
 	assert_int_equal(ls_windows_set_isolated(ls_agg_windows(a), &iso), 0);
 	ls_windows_set_stack_fn(ls_agg_windows(a), fake_stacks, NULL);
 	workload(a, iters);
-	below[3] = 11;
-	below[9] = 250;
-	assert_true(ls_wakeups_set_below_floor(ls_agg_wakeups(a), 2, LS_SCHED_NORMAL, below));
 	return a;
 }
 

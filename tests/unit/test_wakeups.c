@@ -253,18 +253,40 @@ static void test_report(void **state)
 	ls_agg_free(a);
 }
 
-static void test_below_floor(void **state)
+/* The kernel's bucket of a wakeup (bpf/sched.bpf.c) is lib/hist.c's. */
+static void test_kernel_bucket(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	for (v = 0; v < 70000; v++)
+		assert_int_equal(ls_wakeup_hist_bucket(v), ls_hist_bucket_of(v));
+	for (unsigned e = 16; e < 32; e++)
+		for (int d = -40; d <= 40; d++) {
+			v = (1ull << e) + (uint64_t)(int64_t)d;
+			assert_int_equal(ls_wakeup_hist_bucket(v), ls_hist_bucket_of(v));
+		}
+	for (v = 1; v < LS_WAKEUP_HIST_LIMIT; v = v * 3 + 7)
+		assert_int_equal(ls_wakeup_hist_bucket(v), ls_hist_bucket_of(v));
+	assert_int_equal(ls_wakeup_hist_bucket(LS_WAKEUP_HIST_LIMIT - 1),
+			 LS_WAKEUP_HIST_BUCKETS - 1);
+}
+
+/* Wakeups the kernel counted join the records in the view's histogram. */
+static void test_counted_in_kernel(void **state)
 {
 	struct ls_agg *a = ls_agg_new(1000);
-	uint64_t counts[LS_WAKEUP_LOG2_BUCKETS] = { 0 };
 	struct ls_rec_wakeup r;
 	json_object *res, *c, *n;
+	struct ls_hist h;
 
 	(void)state;
 	ls_wakeups_set_floor(ls_agg_wakeups(a), 50000);
-	counts[10] = 5;  /* [1024, 2048) */
-	counts[15] = 2;  /* [32768, 65536) cut by the floor: [32768, 50000) */
-	assert_true(ls_wakeups_set_below_floor(ls_agg_wakeups(a), 0, LS_SCHED_NORMAL, counts));
+	ls_hist_init(&h);
+	assert_true(ls_hist_add_n(&h, 1500, 5));
+	assert_true(ls_hist_add_n(&h, 40000, 2));
+	assert_true(ls_agg_add_hist(a, LS_K_WAKEUP, 0, LS_SCHED_NORMAL, &h));
+	ls_hist_free(&h);
 	r = wk(0, LS_SCHED_NORMAL, 80000, 1);
 	add(a, &r);
 
@@ -273,15 +295,9 @@ static void test_below_floor(void **state)
 	c = cpu_obj(res, 0);
 	n = json_object_object_get(json_object_object_get(c, "classes"), "normal");
 	assert_true(json_object_get_uint64(json_object_object_get(n, "count")) == 8);
-	assert_true(json_object_get_uint64(json_object_object_get(n, "below_floor")) == 7);
-	/* p50 is the 4th of 8: a [1024, 2048) value, reported near 1536 */
-	assert_in_range(json_object_get_uint64(json_object_object_get(n, "p50_ns")), 1500, 1580);
+	assert_in_range(json_object_get_uint64(json_object_object_get(n, "p50_ns")), 1480, 1530);
 	assert_true(json_object_get_uint64(json_object_object_get(n, "max_ns")) == 80000);
-	/* once a CPU's kernel counts are in, each of its classes has them */
-	assert_true(ls_wakeups_below_floor(ls_agg_wakeups(a), 0, LS_SCHED_RT) != NULL);
-	assert_null(ls_wakeups_below_floor(ls_agg_wakeups(a), 1, LS_SCHED_NORMAL));
-	/* classes without below-floor counts report 0, worst list has only the record */
-	assert_true(u64_at(c, "classes", "rt", "below_floor") == 0);
+	/* only the record is a worst wakeup */
 	assert_int_equal(json_object_array_length(json_object_object_get(c, "worst")), 1);
 	json_object_put(res);
 	ls_agg_free(a);
@@ -314,7 +330,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_classes_and_timer),
 		cmocka_unit_test(test_worst_bounded_sorted),
 		cmocka_unit_test(test_report),
-		cmocka_unit_test(test_below_floor),
+		cmocka_unit_test(test_kernel_bucket),
+		cmocka_unit_test(test_counted_in_kernel),
 		cmocka_unit_test(test_names),
 	};
 
