@@ -251,6 +251,12 @@ int ls_report_parse_class(const char *name, uint32_t *cls, struct ls_err *err)
 	const uint32_t *c;
 	int v = ls_class_from_name(name);
 
+	/* the wakeup classes have their own view, not a column of the
+	 * per-CPU summary, but their histograms are queried the same way */
+	if (v == LS_K_WAKEUP || v == LS_K_WAKEUP_TIMER) {
+		*cls = v;
+		return 0;
+	}
 	for (c = ls_report_classes; v >= 0 && *c != LS_K_NONE; c++)
 		if (*c == (uint32_t)v) {
 			*cls = v;
@@ -263,7 +269,8 @@ int ls_report_parse_class(const char *name, uint32_t *cls, struct ls_err *err)
 		for (c = ls_report_classes; *c != LS_K_NONE && n < sizeof(list); c++)
 			n += snprintf(list + n, sizeof(list) - n, "%s%s",
 				      c == ls_report_classes ? "" : ", ", ls_class_name(*c));
-		ls_err_set(err, LS_E_BAD_PARAMS, "class: unknown \"%.40s\" (one of: %.110s)",
+		ls_err_set(err, LS_E_BAD_PARAMS,
+			   "class: unknown \"%.40s\" (one of: wakeup, wakeup_timer, %.90s)",
 			   name, list);
 	}
 	return -1;
